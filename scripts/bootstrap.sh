@@ -47,6 +47,7 @@ command -v ninja >/dev/null                       || need_pkgs+=(ninja-build)
 command -v clang-format >/dev/null                || need_pkgs+=(clang-format)
 command -v g++ >/dev/null                         || need_pkgs+=(g++)
 command -v patch >/dev/null                       || need_pkgs+=(patch)
+command -v python3 >/dev/null                     || need_pkgs+=(python3)
 if (( ${#need_pkgs[@]} )); then
   command -v apt-get >/dev/null || die "missing ${need_pkgs[*]} and apt-get is not available to install them"
   sudo=""

@@ -1,0 +1,25 @@
+#pragma once
+
+/// \file
+/// The few places where Kokkos 3.4 and Kokkos 4.x / 5.x spell the same thing
+/// differently. KoBIE's code uses these names only.
+
+#include <Kokkos_Core.hpp>
+
+namespace kobie::Impl {
+
+// Mathematical functions moved from Kokkos::Experimental to Kokkos in 3.7 /
+// 4.0; the Experimental spellings are gone in 5.x.
+#if KOKKOS_VERSION >= 30700
+using Kokkos::exp;
+using Kokkos::fabs;
+using Kokkos::isfinite;
+using Kokkos::sqrt;
+#else
+using Kokkos::Experimental::exp;
+using Kokkos::Experimental::fabs;
+using Kokkos::Experimental::isfinite;
+using Kokkos::Experimental::sqrt;
+#endif
+
+}  // namespace kobie::Impl

@@ -1,0 +1,32 @@
+# ctest's install_test: install the KoBIE build into a scratch prefix, then
+# configure, build and (on host backends) run a separate consumer project that
+# finds it with find_package(kobie). Run with cmake -P; see tests/CMakeLists.txt.
+foreach(var KOBIE_BUILD_DIR WORK_DIR CONSUMER_SOURCE_DIR Kokkos_DIR CXX_COMPILER GENERATOR)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "run_install_test.cmake: ${var} is not set")
+  endif()
+endforeach()
+
+function(run step)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "install test: ${step} failed (${rc}):\n${out}")
+  endif()
+  message(STATUS "install test: ${step}: ok")
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+file(REMOVE_RECURSE "${WORK_DIR}")
+set(prefix "${WORK_DIR}/prefix")
+run("install" ${CMAKE_COMMAND} --install "${KOBIE_BUILD_DIR}" --prefix "${prefix}")
+run("configure consumer" ${CMAKE_COMMAND} -S "${CONSUMER_SOURCE_DIR}" -B "${WORK_DIR}/build"
+    -G "${GENERATOR}" -DCMAKE_BUILD_TYPE=Release
+    "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-Dkobie_ROOT=${prefix}" "-DKokkos_DIR=${Kokkos_DIR}")
+run("build consumer" ${CMAKE_COMMAND} --build "${WORK_DIR}/build")
+if(RUN_CONSUMER)
+  run("run consumer" "${WORK_DIR}/build/kobie_consumer")
+  message(STATUS "${last_output}")
+  if(NOT last_output MATCHES "consumer: ok")
+    message(FATAL_ERROR "install test: the consumer did not report success:\n${last_output}")
+  endif()
+endif()
