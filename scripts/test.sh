@@ -13,6 +13,9 @@
 #            build/cuda/kernel-resources.txt, fail on nvcc warnings and on a
 #            register-resident test kernel that has a stack frame or spills
 #
+# (Stage functions run inside `if`, where bash ignores `set -e`: every
+# command that can fail ends with `|| return 1`.)
+#
 # Options: --skip-cuda, --only STAGE[,STAGE...]. Environment: KOBIE_JOBS
 # (parallel jobs, default nproc), KOBIE_CUDA_ARCH (default sm_90).
 set -euo pipefail
@@ -65,13 +68,13 @@ host_kokkos=()
 deps() {
   local variants=(--host)
   [[ $have_nvcc == 1 && $skip_cuda == 0 ]] && variants+=(--cuda)
-  scripts/bootstrap.sh "${variants[@]}"
+  scripts/bootstrap.sh "${variants[@]}" || return 1
 }
 
 host() {
   cmake -S . -B build/host -G Ninja -DCMAKE_BUILD_TYPE=Release -DKOBIE_ENABLE_WERROR=ON \
-    "${host_kokkos[@]}" >/dev/null
-  cmake --build build/host -j "$jobs"
+    "${host_kokkos[@]}" >/dev/null || return 1
+  cmake --build build/host -j "$jobs" || return 1
 }
 
 run_tests() {
@@ -80,8 +83,8 @@ run_tests() {
 
 cxx20() {
   cmake -S . -B build/cxx20 -G Ninja -DCMAKE_BUILD_TYPE=Release -DKOBIE_ENABLE_WERROR=ON \
-    -DCMAKE_CXX_STANDARD=20 -DCMAKE_CXX_STANDARD_REQUIRED=ON "${host_kokkos[@]}" >/dev/null
-  cmake --build build/cxx20 -j "$jobs"
+    -DCMAKE_CXX_STANDARD=20 -DCMAKE_CXX_STANDARD_REQUIRED=ON "${host_kokkos[@]}" >/dev/null || return 1
+  cmake --build build/cxx20 -j "$jobs" || return 1
   # Prove the mode: the compile commands must carry -std=c++20.
   grep -q -- '-std=c++20\|-std=gnu++20' build/cxx20/build.ninja \
     || { echo "cxx20: the build did not compile in C++20 mode" >&2; return 1; }
@@ -91,7 +94,7 @@ format() {
   local files
   files=$(git ls-files '*.cpp' '*.hpp')
   # shellcheck disable=SC2086
-  clang-format --dry-run --Werror $files
+  clang-format --dry-run --Werror $files || return 1
   echo "format: $(echo "$files" | wc -l) files follow .clang-format"
 }
 
@@ -102,15 +105,15 @@ cuda() {
   cmake -S . -B build/cuda -G Ninja -DCMAKE_BUILD_TYPE=Release -DKOBIE_ENABLE_WERROR=ON \
     -DKokkos_ROOT="$kokkos" -DCMAKE_CXX_COMPILER="$kokkos/bin/nvcc_wrapper" \
     -DCMAKE_CXX_COMPILER_LAUNCHER="$repo/scripts/cuda-compile-log.sh;$logs" \
-    -DCMAKE_CXX_FLAGS="-Xptxas=-v" >/dev/null
+    -DCMAKE_CXX_FLAGS="-Xptxas=-v" >/dev/null || return 1
   # Rebuild every object so every kernel's report is in this run's logs.
-  cmake --build build/cuda --target clean >/dev/null
-  cmake --build build/cuda -j "$jobs"
+  cmake --build build/cuda --target clean >/dev/null || return 1
+  cmake --build build/cuda -j "$jobs" || return 1
   python3 scripts/ptxas-report.py "$logs" --table build/cuda/kernel-resources.txt \
     "${register_resident[@]}"
 }
 # Kernels that must stay in registers (0 bytes stack frame, 0 spill stores).
-register_resident=()
+register_resident=(--register-resident 'RegisterResidencyProbe')
 
 stage deps deps
 stage host host

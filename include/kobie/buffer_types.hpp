@@ -1,0 +1,134 @@
+#pragma once
+
+/// \file
+/// The vocabulary of the buffer registry, shared by host and device code:
+/// locations, element types, a component's compile-time buffer declaration,
+/// and the one rule that decides where a buffer actually lives
+/// (`Impl::resolve_location`), used by both the host layout and the
+/// compile-time placements so the two cannot disagree.
+
+#include <Kokkos_Macros.hpp>
+
+#include <cstdint>
+
+namespace kobie {
+
+/// Where a buffer lives during a launch (see docs/ARCHITECTURE.md).
+enum class Location : std::uint8_t {
+  shared,     ///< team scratch, one slice per lane (on-chip shared memory on CUDA)
+  local,      ///< private to one lane: a fixed-size array (registers on CUDA)
+  persistent  ///< the per-system persistent storage (a device View, system index fastest)
+};
+
+/// Element type of a buffer.
+enum class ElementType : std::uint8_t { float32, float64, int32 };
+
+/// How lanes' shared slices are arranged in team scratch.
+enum class SharedSliceLayout : std::uint8_t {
+  contiguous,  ///< each lane's buffers one after another
+  interleaved  ///< lane index fastest: bank-conflict free on CUDA, unit-stride SIMD on host
+};
+
+KOKKOS_INLINE_FUNCTION constexpr int size_of(ElementType t) {
+  return t == ElementType::float64 ? 8 : 4;
+}
+
+template <class T>
+struct element_type_of;
+template <>
+struct element_type_of<float> {
+  static constexpr ElementType value = ElementType::float32;
+};
+template <>
+struct element_type_of<double> {
+  static constexpr ElementType value = ElementType::float64;
+};
+template <>
+struct element_type_of<std::int32_t> {
+  static constexpr ElementType value = ElementType::int32;
+};
+
+template <ElementType E>
+struct element_of;
+template <>
+struct element_of<ElementType::float32> {
+  using type = float;
+};
+template <>
+struct element_of<ElementType::float64> {
+  using type = double;
+};
+template <>
+struct element_of<ElementType::int32> {
+  using type = std::int32_t;
+};
+
+/// One buffer as a component type declares it at compile time (its
+/// `buffer(i)` function returns these). `alias_of` is the index of another
+/// buffer of the same component, or -1.
+struct BufferInfo {
+  const char* name;
+  int size;
+  ElementType type;
+  Location location;
+  bool persistent = false;
+  int alias_of = -1;
+  bool enabled = true;
+};
+
+namespace Impl {
+
+/// Byte alignment of every buffer's per-lane offset in every region.
+inline constexpr int buffer_alignment = 8;
+/// Extra bytes requested per team so the kernel can align the scratch base
+/// for 512-bit vectors.
+inline constexpr int scratch_base_alignment = 64;
+
+KOKKOS_INLINE_FUNCTION constexpr long align_up(long bytes, long alignment) {
+  return (bytes + alignment - 1) / alignment * alignment;
+}
+
+/// Where a buffer ends up.
+struct Resolution {
+  Location location;
+  bool inside_target;  ///< true: shares its alias target's storage
+};
+
+/// The registry's placement rule (docs/ARCHITECTURE.md, "Aliases" and the
+/// persistent-flag table). `chosen` is the location the placement picked for
+/// this buffer; the target arguments describe its alias target (already
+/// resolved), `room` the target's elements not yet taken by earlier aliases.
+/// `lanes_in_vector_passes` is true on host backends, where a lane's private
+/// storage ends with each vectorised pass over the team's lanes.
+KOKKOS_INLINE_FUNCTION constexpr Resolution resolve_location(Location chosen, bool persistent,
+                                                             long size, bool lanes_in_vector_passes,
+                                                             bool has_target, bool target_enabled,
+                                                             Location target_location,
+                                                             bool target_persistent, long room) {
+  if (has_target && target_enabled && target_location == Location::shared && !persistent &&
+      !target_persistent && room >= size) {
+    return {Location::shared, true};
+  }
+  if (chosen == Location::local && persistent && lanes_in_vector_passes) {
+    return {Location::shared, false};
+  }
+  return {chosen, false};
+}
+
+}  // namespace Impl
+}  // namespace kobie
+
+/// Asks the compiler to unroll the next loop fully (constant trip counts):
+/// indexes into `LocalArray`s then become constants and the arrays stay in
+/// registers on CUDA.
+#if defined(__CUDA_ARCH__)
+#define KOBIE_UNROLL _Pragma("unroll")
+#elif defined(__CUDACC__)
+#define KOBIE_UNROLL  // nvcc's host pass: the host compiler would not know the pragma
+#elif defined(__clang__)
+#define KOBIE_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define KOBIE_UNROLL _Pragma("GCC unroll 64")
+#else
+#define KOBIE_UNROLL
+#endif

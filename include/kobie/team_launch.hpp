@@ -1,0 +1,106 @@
+#pragma once
+
+/// \file
+/// The kernel shape: one lane = one system, lanes are Kokkos vector lanes.
+/// CUDA: `TeamPolicy(league, warps, 32)`, one lane per thread. Host:
+/// `TeamPolicy(league, 1)`, one thread walking its team's lanes with
+/// `ThreadVectorRange` (a SIMD loop across systems). See docs/ARCHITECTURE.md.
+
+#include <kobie/buffer_registry.hpp>
+
+#include <Kokkos_Core.hpp>
+
+#include <cstdint>
+#include <type_traits>
+
+namespace kobie {
+
+/// True for execution spaces whose teams are one host thread walking many
+/// lanes in vectorised passes (OpenMP, Serial, ...); false for CUDA.
+template <class ExecSpace>
+struct lanes_in_vector_passes : std::true_type {};
+#ifdef KOKKOS_ENABLE_CUDA
+template <>
+struct lanes_in_vector_passes<Kokkos::Cuda> : std::false_type {};
+#endif
+
+/// The backend's limits, queried from Kokkos (scratch capacities) and fixed
+/// by the kernel shape (lanes per team).
+template <class ExecSpace>
+LaunchLimits launch_limits() {
+  LaunchLimits l;
+  Kokkos::TeamPolicy<ExecSpace> probe(1, 1);
+  l.level0_bytes = probe.scratch_size_max(0);
+  l.level1_bytes = probe.scratch_size_max(1);
+  if constexpr (lanes_in_vector_passes<ExecSpace>::value) {
+    l.preferred_lanes = 64;
+    l.min_lanes = 8;
+    l.lanes_per_thread = 0;  // all of the team's lanes
+    l.policy_vector_length = 1;
+    l.lanes_in_vector_passes = true;
+  } else {
+    l.preferred_lanes = 256;  // 8 warps
+    l.min_lanes = 32;
+    l.lanes_per_thread = 32;
+    l.policy_vector_length = 32;
+    l.lanes_in_vector_passes = false;
+  }
+  return l;
+}
+
+/// The layout options that match an execution space.
+template <class ExecSpace>
+LayoutOptions layout_options() {
+  LayoutOptions o;
+  o.lanes_in_vector_passes = lanes_in_vector_passes<ExecSpace>::value;
+  return o;
+}
+
+/// The team policy of a launch over `n_systems` systems: league, team size,
+/// vector length and the team scratch of the plan (one set_scratch_size per
+/// level, nothing else).
+template <class ExecSpace>
+Kokkos::TeamPolicy<ExecSpace> make_team_policy(const ExecSpace& space, const LaunchPlan& plan,
+                                               std::int64_t n_systems) {
+  const std::int64_t league = (n_systems + plan.lanes_per_team - 1) / plan.lanes_per_team;
+  Kokkos::TeamPolicy<ExecSpace> policy(space, static_cast<int>(league), plan.team_size,
+                                       plan.vector_length);
+  if (plan.team_scratch_bytes > 0)
+    policy.set_scratch_size(plan.scratch_level, Kokkos::PerTeam(plan.team_scratch_bytes));
+  return policy;
+}
+
+namespace Impl {
+/// The team's shared region, aligned for 512-bit vectors. Every team member
+/// calls it once, in the same order (Kokkos team scratch contract).
+template <class Member>
+KOKKOS_INLINE_FUNCTION char* team_shared_base(const Member& team, const LaunchPlan& plan) {
+  if (plan.team_scratch_bytes == 0) return nullptr;
+  // The level is a constant in each branch: team_scratch(runtime level) makes
+  // nvcc keep Kokkos' per-level scratch state in a stack frame.
+  char* raw = static_cast<char*>(plan.scratch_level == 0
+                                     ? team.team_scratch(0).get_shmem(plan.team_scratch_bytes)
+                                     : team.team_scratch(1).get_shmem(plan.team_scratch_bytes));
+  const auto addr = reinterpret_cast<std::uintptr_t>(raw);
+  const std::uintptr_t a = scratch_base_alignment;
+  return raw + ((a - addr % a) % a);
+}
+}  // namespace Impl
+
+/// Calls `f(lane)` for every lane of this team that maps to one of the batch's
+/// `n_systems` systems (system = league_rank * lanes_per_team + lane). On
+/// host the lanes are one vectorised pass; on CUDA each thread runs its lane.
+template <class Member, class F>
+KOKKOS_INLINE_FUNCTION void for_each_lane(const Member& team, const LaunchPlan& plan,
+                                          std::int64_t n_systems, const F& f) {
+  const std::int64_t first = std::int64_t(team.league_rank()) * plan.lanes_per_team;
+  const int per_thread = plan.lanes_per_thread;
+  Kokkos::parallel_for(Kokkos::TeamThreadRange(team, plan.team_size), [&](const int t) {
+    Kokkos::parallel_for(Kokkos::ThreadVectorRange(team, per_thread), [&](const int v) {
+      const int lane = t * per_thread + v;
+      if (first + lane < n_systems) f(lane);
+    });
+  });
+}
+
+}  // namespace kobie

@@ -1,0 +1,428 @@
+#include <kobie/buffer_registry.hpp>
+
+#include <algorithm>
+#include <iomanip>
+#include <sstream>
+#include <stdexcept>
+
+namespace kobie {
+
+namespace {
+
+std::string in_quotes(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
+
+std::string buffer_id(std::string_view owner, std::string_view name) {
+  return "buffer " + in_quotes(name) + " of owner " + in_quotes(owner);
+}
+
+[[noreturn]] void bad_buffer(std::string_view owner, std::string_view name,
+                             const std::string& problem) {
+  throw std::invalid_argument("kobie buffer registry: " + buffer_id(owner, name) + ": " + problem);
+}
+
+int region_index(Region r) {
+  return static_cast<int>(r);
+}
+
+Region region_of(Location l) {
+  switch (l) {
+    case Location::shared:
+      return Region::shared;
+    case Location::local:
+      return Region::local;
+    case Location::persistent:
+      return Region::persistent;
+  }
+  return Region::none;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ names
+
+Location parse_location(std::string_view value, std::string_view setting) {
+  if (value == "shared") return Location::shared;
+  if (value == "local") return Location::local;
+  if (value == "persistent") return Location::persistent;
+  throw std::invalid_argument("kobie: setting " + in_quotes(setting) + " has value " +
+                              in_quotes(value) + "; allowed: 'shared', 'local', 'persistent'");
+}
+
+ElementType parse_element_type(std::string_view value, std::string_view setting) {
+  if (value == "float32" || value == "float") return ElementType::float32;
+  if (value == "float64" || value == "double") return ElementType::float64;
+  if (value == "int32") return ElementType::int32;
+  throw std::invalid_argument("kobie: setting " + in_quotes(setting) + " has value " +
+                              in_quotes(value) +
+                              "; allowed: 'float32' (or 'float'), 'float64' (or 'double'), "
+                              "'int32'");
+}
+
+SharedSliceLayout parse_shared_slice_layout(std::string_view value, std::string_view setting) {
+  if (value == "contiguous") return SharedSliceLayout::contiguous;
+  if (value == "interleaved") return SharedSliceLayout::interleaved;
+  throw std::invalid_argument("kobie: setting " + in_quotes(setting) + " has value " +
+                              in_quotes(value) + "; allowed: 'contiguous', 'interleaved'");
+}
+
+const char* to_string(Location l) {
+  switch (l) {
+    case Location::shared:
+      return "shared";
+    case Location::local:
+      return "local";
+    case Location::persistent:
+      return "persistent";
+  }
+  return "?";
+}
+
+const char* to_string(ElementType t) {
+  switch (t) {
+    case ElementType::float32:
+      return "float32";
+    case ElementType::float64:
+      return "float64";
+    case ElementType::int32:
+      return "int32";
+  }
+  return "?";
+}
+
+const char* to_string(SharedSliceLayout l) {
+  return l == SharedSliceLayout::contiguous ? "contiguous" : "interleaved";
+}
+
+const char* to_string(Region r) {
+  switch (r) {
+    case Region::none:
+      return "-";
+    case Region::shared:
+      return "shared";
+    case Region::local:
+      return "local";
+    case Region::persistent:
+      return "persistent";
+  }
+  return "?";
+}
+
+// ------------------------------------------------------------------ registry
+
+void BufferRegistry::changed() {
+  ++m_generation;
+  m_cache.clear();
+}
+
+const BufferDeclaration* BufferRegistry::find_ptr(std::string_view owner,
+                                                  std::string_view name) const {
+  auto it = m_owners.find(owner);
+  if (it == m_owners.end()) return nullptr;
+  for (const auto& b : it->second.buffers)
+    if (b.name == name) return &b;
+  return nullptr;
+}
+
+BufferDeclaration& BufferRegistry::find(std::string_view owner, std::string_view name) {
+  auto* p = find_ptr(owner, name);
+  if (!p) bad_buffer(owner, name, "is not registered");
+  return const_cast<BufferDeclaration&>(*p);
+}
+
+bool BufferRegistry::contains(std::string_view owner, std::string_view name) const {
+  return find_ptr(owner, name) != nullptr;
+}
+
+const BufferDeclaration& BufferRegistry::get(std::string_view owner, std::string_view name) const {
+  auto* p = find_ptr(owner, name);
+  if (!p) bad_buffer(owner, name, "is not registered");
+  return *p;
+}
+
+void BufferRegistry::add(BufferDeclaration d) {
+  if (d.owner.empty()) bad_buffer(d.owner, d.name, "the owner name is empty");
+  if (d.name.empty()) bad_buffer(d.owner, d.name, "the buffer name is empty");
+  if (d.size < 0)
+    bad_buffer(d.owner, d.name, "size " + std::to_string(d.size) + " is negative; allowed: >= 0");
+  if (find_ptr(d.owner, d.name))
+    bad_buffer(d.owner, d.name, "is already registered (use update_size / update_location)");
+  if (!d.alias_of.empty()) {
+    if (d.alias_of == d.name) bad_buffer(d.owner, d.name, "cannot alias itself");
+    const BufferDeclaration* target = find_ptr(d.owner, d.alias_of);
+    if (!target)
+      bad_buffer(d.owner, d.name,
+                 "alias target " + in_quotes(d.alias_of) +
+                     " is not a buffer of the same owner registered before it");
+    if (!target->alias_of.empty())
+      bad_buffer(d.owner, d.name,
+                 "alias target " + in_quotes(d.alias_of) + " is itself an alias (of " +
+                     in_quotes(target->alias_of) + "); alias the original buffer instead");
+    if (target->type != d.type)
+      bad_buffer(d.owner, d.name,
+                 std::string("element type ") + to_string(d.type) + " differs from alias target " +
+                     in_quotes(d.alias_of) + "'s " + to_string(target->type));
+  }
+  m_owners[d.owner].buffers.push_back(std::move(d));
+  changed();
+}
+
+bool BufferRegistry::update_size(std::string_view owner, std::string_view name, std::int64_t size) {
+  if (size < 0)
+    bad_buffer(owner, name, "size " + std::to_string(size) + " is negative; allowed: >= 0");
+  auto& b = find(owner, name);
+  if (b.size == size) return false;
+  b.size = size;
+  changed();
+  return true;
+}
+
+bool BufferRegistry::update_location(std::string_view owner, std::string_view name,
+                                     Location location) {
+  auto& b = find(owner, name);
+  if (b.location == location) return false;
+  b.location = location;
+  changed();
+  return true;
+}
+
+bool BufferRegistry::update_enabled(std::string_view owner, std::string_view name, bool enabled) {
+  auto& b = find(owner, name);
+  if (b.enabled == enabled) return false;
+  b.enabled = enabled;
+  changed();
+  return true;
+}
+
+void BufferRegistry::add_child(std::string_view parent, std::string_view child) {
+  if (parent.empty() || child.empty())
+    throw std::invalid_argument("kobie buffer registry: add_child(" + in_quotes(parent) + ", " +
+                                in_quotes(child) + "): owner names must not be empty");
+  if (parent == child)
+    throw std::invalid_argument("kobie buffer registry: owner " + in_quotes(child) +
+                                " cannot be its own child");
+  auto& c = m_owners[std::string(child)];
+  if (!c.parent.empty()) {
+    if (c.parent == parent) return;
+    throw std::invalid_argument("kobie buffer registry: owner " + in_quotes(child) +
+                                " is already a child of " + in_quotes(c.parent) +
+                                "; a component has one parent");
+  }
+  for (std::string a(parent); !a.empty();) {
+    if (a == child)
+      throw std::invalid_argument("kobie buffer registry: making " + in_quotes(child) +
+                                  " a child of " + in_quotes(parent) + " would make a cycle");
+    auto it = m_owners.find(a);
+    a = it == m_owners.end() ? std::string() : it->second.parent;
+  }
+  c.parent = std::string(parent);
+  m_owners[std::string(parent)].children.emplace_back(child);
+  changed();
+}
+
+void BufferRegistry::clear(std::string_view owner) {
+  auto it = m_owners.find(owner);
+  if (it == m_owners.end() || it->second.buffers.empty()) return;
+  it->second.buffers.clear();
+  changed();
+}
+
+void BufferRegistry::clear_tree(std::string_view owner) {
+  auto it = m_owners.find(owner);
+  if (it == m_owners.end()) return;
+  const std::vector<std::string> kids = it->second.children;
+  for (const auto& k : kids) clear_tree(k);
+  it = m_owners.find(owner);
+  const std::string parent = it->second.parent;
+  if (!parent.empty()) {
+    auto& siblings = m_owners[parent].children;
+    siblings.erase(std::remove(siblings.begin(), siblings.end(), owner), siblings.end());
+  }
+  m_owners.erase(it);
+  changed();
+}
+
+std::vector<std::string> BufferRegistry::children(std::string_view owner) const {
+  auto it = m_owners.find(owner);
+  return it == m_owners.end() ? std::vector<std::string>{} : it->second.children;
+}
+
+std::vector<BufferDeclaration> BufferRegistry::buffers(std::string_view owner) const {
+  auto it = m_owners.find(owner);
+  return it == m_owners.end() ? std::vector<BufferDeclaration>{} : it->second.buffers;
+}
+
+BufferLayout BufferRegistry::layout(std::string_view root, const LayoutOptions& options) const {
+  const std::string key = std::string(root) + (options.lanes_in_vector_passes ? "#v" : "#t");
+  if (auto it = m_cache.find(key); it != m_cache.end() && it->second.first == m_generation)
+    return it->second.second;
+
+  BufferLayout out;
+  out.m_options = options;
+  std::int64_t cursor[4] = {0, 0, 0, 0};
+  auto bump = [&](Region r, std::int64_t bytes) {
+    const std::int64_t at = Impl::align_up(cursor[region_index(r)], Impl::buffer_alignment);
+    cursor[region_index(r)] = at + bytes;
+    return at;
+  };
+
+  // Depth first: an owner's own buffers, then each child's block.
+  auto visit = [&](auto&& self, const std::string& owner, int depth) -> void {
+    const std::size_t range_index = out.m_owners.size();
+    out.m_owners.push_back({});
+    out.m_owners[range_index].owner = owner;
+    out.m_owners[range_index].depth = depth;
+    for (int r = 0; r < 4; ++r)
+      out.m_owners[range_index].begin[r] = Impl::align_up(cursor[r], Impl::buffer_alignment);
+
+    auto it = m_owners.find(owner);
+    if (it != m_owners.end()) {
+      const std::size_t first = out.m_buffers.size();
+      std::map<std::string, std::int64_t> used;  // elements taken in a target by its aliases
+      for (const auto& d : it->second.buffers) {
+        PlacedBuffer p;
+        p.slot = static_cast<int>(out.m_buffers.size());
+        p.declaration = d;
+        p.depth = depth;
+        const PlacedBuffer* target = nullptr;
+        if (!d.alias_of.empty())
+          for (std::size_t j = first; j < out.m_buffers.size(); ++j)
+            if (out.m_buffers[j].declaration.name == d.alias_of) target = &out.m_buffers[j];
+        if (d.enabled) {
+          const bool has_target = target != nullptr;
+          const Location target_location =
+              has_target && target->region == Region::shared ? Location::shared : Location::local;
+          const std::int64_t room =
+              has_target ? target->declaration.size - used[target->declaration.name] : 0;
+          const Impl::Resolution res = Impl::resolve_location(
+              d.location, d.persistent, d.size, options.lanes_in_vector_passes, has_target,
+              has_target && target->region != Region::none, target_location,
+              has_target && target->declaration.persistent, room);
+          const std::int64_t elem = size_of(d.type);
+          if (res.inside_target) {
+            p.region = Region::shared;
+            p.inside_target = true;
+            p.offset = target->offset + used[target->declaration.name] * elem;
+            used[target->declaration.name] += d.size;
+          } else {
+            p.region = region_of(res.location);
+            const std::int64_t n =
+                p.region == Region::local ? std::max<std::int64_t>(d.size, 1) : d.size;
+            p.bytes = n * elem;
+            p.offset = bump(p.region, p.bytes);
+          }
+          if (d.persistent && p.region != Region::persistent)
+            p.save_offset = bump(Region::persistent, d.size * elem);
+        }
+        out.m_buffers.push_back(std::move(p));
+      }
+      for (const auto& c : it->second.children) self(self, c, depth + 1);
+    }
+    for (int r = 0; r < 4; ++r)
+      out.m_owners[range_index].end[r] = Impl::align_up(cursor[r], Impl::buffer_alignment);
+  };
+  visit(visit, std::string(root), 0);
+
+  out.m_shared_bytes = Impl::align_up(cursor[region_index(Region::shared)], Impl::buffer_alignment);
+  out.m_local_bytes = Impl::align_up(cursor[region_index(Region::local)], Impl::buffer_alignment);
+  out.m_persistent_bytes =
+      Impl::align_up(cursor[region_index(Region::persistent)], Impl::buffer_alignment);
+  m_cache[key] = {m_generation, out};
+  return out;
+}
+
+// ------------------------------------------------------------------ layout
+
+const PlacedBuffer& BufferLayout::get(std::string_view owner, std::string_view name) const {
+  for (const auto& b : m_buffers)
+    if (b.declaration.owner == owner && b.declaration.name == name) return b;
+  bad_buffer(owner, name, "is not in this layout");
+}
+
+const OwnerRange& BufferLayout::owner_range(std::string_view owner) const {
+  for (const auto& o : m_owners)
+    if (o.owner == owner) return o;
+  throw std::invalid_argument("kobie buffer registry: owner " + in_quotes(owner) +
+                              " is not in this layout");
+}
+
+std::int64_t BufferLayout::shared_bytes_per_team(int lanes) const {
+  if (m_shared_bytes == 0) return 0;
+  return std::int64_t(lanes) * m_shared_bytes + Impl::scratch_base_alignment;
+}
+
+std::string BufferLayout::report() const {
+  std::ostringstream out;
+  out << std::left << std::setw(24) << "owner" << std::setw(20) << "buffer" << std::right
+      << std::setw(7) << "size"
+      << "  " << std::left << std::setw(8) << "type" << std::setw(11) << "location" << std::setw(11)
+      << "region" << std::right << std::setw(7) << "offset" << std::setw(7) << "save"
+      << "  " << std::left << "alias\n";
+  for (const auto& b : m_buffers) {
+    const auto& d = b.declaration;
+    std::string alias =
+        d.alias_of.empty() ? "" : d.alias_of + (b.inside_target ? " (inside)" : " (own storage)");
+    if (!d.enabled) alias += (alias.empty() ? "" : ", ") + std::string("disabled");
+    if (d.persistent) alias += (alias.empty() ? "" : ", ") + std::string("persistent flag");
+    out << std::left << std::setw(24) << (std::string(2 * b.depth, ' ') + d.owner) << std::setw(20)
+        << d.name << std::right << std::setw(7) << d.size << "  " << std::left << std::setw(8)
+        << to_string(d.type) << std::setw(11) << to_string(d.location) << std::setw(11)
+        << to_string(b.region) << std::right << std::setw(7)
+        << (b.region == Region::none ? std::string("-") : std::to_string(b.offset)) << std::setw(7)
+        << (b.save_offset < 0 ? std::string("-") : std::to_string(b.save_offset)) << "  "
+        << std::left << alias << "\n";
+  }
+  out << "per lane: " << m_shared_bytes << " B shared, " << m_local_bytes
+      << " B local; per system: " << m_persistent_bytes << " B persistent"
+      << (m_options.lanes_in_vector_passes
+              ? " (host lanes: flagged local buffers promoted to shared)"
+              : "")
+      << "\n";
+  return out.str();
+}
+
+// ------------------------------------------------------------------ launch plan
+
+LaunchPlan plan_launch(const BufferLayout& layout, const LaunchLimits& limits,
+                       SharedSliceLayout shared_layout) {
+  if (limits.preferred_lanes < 1 || limits.min_lanes < 1 ||
+      limits.min_lanes > limits.preferred_lanes)
+    throw std::invalid_argument("kobie: launch limits need 1 <= min_lanes <= preferred_lanes");
+  auto make = [&](int lanes, int level) {
+    LaunchPlan p;
+    p.lanes_per_team = lanes;
+    p.lanes_per_thread =
+        limits.lanes_per_thread > 0 ? std::min(limits.lanes_per_thread, lanes) : lanes;
+    p.team_size = lanes / p.lanes_per_thread;
+    p.vector_length = limits.policy_vector_length;
+    p.scratch_level = level;
+    p.team_scratch_bytes = layout.shared_bytes_per_team(lanes);
+    p.shared_layout = shared_layout;
+    return p;
+  };
+  for (int lanes = limits.preferred_lanes; lanes >= limits.min_lanes; lanes /= 2)
+    if (layout.shared_bytes_per_team(lanes) <= limits.level0_bytes) return make(lanes, 0);
+  if (layout.shared_bytes_per_team(limits.preferred_lanes) <= limits.level1_bytes)
+    return make(limits.preferred_lanes, 1);
+
+  std::vector<const PlacedBuffer*> shared;
+  for (const auto& b : layout.buffers())
+    if (b.region == Region::shared && !b.inside_target) shared.push_back(&b);
+  std::sort(shared.begin(), shared.end(),
+            [](const PlacedBuffer* a, const PlacedBuffer* b) { return a->bytes > b->bytes; });
+  std::ostringstream msg;
+  msg << "kobie: the shared buffers need " << layout.shared_bytes_per_lane() << " bytes per lane; "
+      << limits.min_lanes << " lanes per team (" << layout.shared_bytes_per_team(limits.min_lanes)
+      << " bytes) exceed team scratch level 0 (" << limits.level0_bytes << " bytes) and "
+      << limits.preferred_lanes << " lanes ("
+      << layout.shared_bytes_per_team(limits.preferred_lanes) << " bytes) exceed level 1 ("
+      << limits.level1_bytes << " bytes). Largest shared buffers:";
+  for (std::size_t i = 0; i < shared.size() && i < 5; ++i)
+    msg << (i ? "," : "") << " " << shared[i]->declaration.owner << "/"
+        << shared[i]->declaration.name << " (" << shared[i]->bytes << " B)";
+  msg << ". Move some to 'local' or 'persistent'.";
+  throw std::length_error(msg.str());
+}
+
+}  // namespace kobie
