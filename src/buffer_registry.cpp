@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 
 namespace kobie {
 
@@ -330,6 +331,45 @@ BufferLayout BufferRegistry::layout(std::string_view root, const LayoutOptions& 
       Impl::align_up(cursor[region_index(Region::persistent)], Impl::buffer_alignment);
   m_cache[key] = {m_generation, out};
   return out;
+}
+
+void apply_location_settings(BufferRegistry& registry, std::string_view root,
+                             const std::map<std::string, std::string>& settings) {
+  // Every (owner, buffer) of the tree, depth first.
+  std::vector<std::pair<std::string, std::string>> all;
+  auto visit = [&](auto&& self, const std::string& owner) -> void {
+    for (const auto& b : registry.buffers(owner)) all.emplace_back(owner, b.name);
+    for (const auto& c : registry.children(owner)) self(self, c);
+  };
+  visit(visit, std::string(root));
+
+  std::vector<std::tuple<std::string, std::string, Location>> changes;
+  for (const auto& [key, value] : settings) {
+    const std::string suffix = "_location";
+    if (key.size() <= suffix.size() ||
+        key.compare(key.size() - suffix.size(), suffix.size(), suffix) != 0)
+      throw std::invalid_argument("kobie: setting " + in_quotes(key) +
+                                  " is not a buffer location setting; allowed: "
+                                  "'<buffer>_location' or '<owner>/<buffer>_location'");
+    const std::string target = key.substr(0, key.size() - suffix.size());
+    const Location location = parse_location(value, key);
+    bool matched = false;
+    for (const auto& [owner, name] : all) {
+      if (target == name || target == owner + "/" + name) {
+        changes.emplace_back(owner, name, location);
+        matched = true;
+      }
+    }
+    if (!matched) {
+      std::string known;
+      for (const auto& [owner, name] : all)
+        known += (known.empty() ? "" : ", ") + owner + "/" + name;
+      throw std::invalid_argument("kobie: setting " + in_quotes(key) + " names no buffer of " +
+                                  in_quotes(root) + " or its children; buffers: " + known);
+    }
+  }
+  for (const auto& [owner, name, location] : changes)
+    registry.update_location(owner, name, location);
 }
 
 // ------------------------------------------------------------------ layout

@@ -275,3 +275,41 @@ TEST(TEST_CATEGORY, registry_report_lists_every_buffer) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(TEST_CATEGORY, registry_location_settings_and_named_placements) {
+  constexpr bool v = kobie::lanes_in_vector_passes<Exec>::value;
+  using Compiled = kobie::PlacementList<kobie::DefaultPlacement, kobie::AllLocal, kobie::AllShared>;
+  BufferRegistry r = dirk_registry();
+  // Settings that turn the default placement into all-shared.
+  kobie::apply_location_settings(r, "dirk",
+                                 {{"stage_increment_location", "shared"},
+                                  {"fsal_rhs_location", "shared"},
+                                  {"delta_location", "shared"},
+                                  {"dirk/newton/warm_start_location", "shared"},
+                                  {"precond_diag_location", "shared"}});
+  EXPECT_EQ((kobie::select_placement<kobie_test::Dirk, v>(
+                r.layout("dirk", kobie::layout_options<Exec>()), Compiled{})),
+            2);
+  expect_error(
+      [&] {
+        kobie::apply_location_settings(r, "dirk", {{"jacobian_location", "local"}});
+      },
+      {"'jacobian_location'", "names no buffer", "dirk/accumulator"});
+  expect_error(
+      [&] {
+        kobie::apply_location_settings(r, "dirk", {{"delta_location", "texture"}});
+      },
+      {"'delta_location'", "'texture'", "'shared', 'local', 'persistent'"});
+  expect_error(
+      [&] {
+        kobie::apply_location_settings(r, "dirk", {{"delta_place", "local"}});
+      },
+      {"'delta_place'", "_location"});
+  EXPECT_EQ(kobie::placement_index("all-local", Compiled{}), 1);
+  expect_error([&] { kobie::placement_index("fastest", Compiled{}, "placement"); },
+               {"'placement'", "'fastest'", "'default', 'all-local', 'all-shared'"});
+}
+
+}  // namespace

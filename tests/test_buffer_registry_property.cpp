@@ -59,7 +59,8 @@ RandomSet random_set(std::mt19937_64& rng) {
     for (int b = 0; b < n_buffers; ++b) {
       BufferDeclaration d;
       d.owner = owner;
-      d.name = "b" + std::to_string(b);
+      d.name = std::string("b").append(
+          std::to_string(b));  // (GCC 12 -Wrestrict false positive with "b" + ...)
       d.size = pick(5) == 0 ? 0 : pick(24);
       d.type = static_cast<ElementType>(pick(3));
       d.location = static_cast<Location>(pick(3));

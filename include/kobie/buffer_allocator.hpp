@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -323,6 +324,21 @@ int select_placement(const BufferLayout& layout, PlacementList<Ps...>) {
   throw std::invalid_argument(
       "kobie: the chosen buffer locations (" + chosen +
       ") match no placement this kernel is compiled for; compiled placements: " + names);
+}
+
+/// The index of the compiled placement called `name` ("default",
+/// "all-local", ...); throws std::invalid_argument naming the setting, the
+/// value and the compiled placements otherwise.
+template <class... Ps>
+int placement_index(std::string_view name, PlacementList<Ps...>,
+                    std::string_view setting = "placement") {
+  int index = 0, found = -1;
+  ((found = (found < 0 && std::string(Ps::name()) == name) ? index : found, ++index), ...);
+  if (found >= 0) return found;
+  std::string names;
+  ((names += (names.empty() ? "" : ", ") + std::string("'") + std::string(Ps::name()) + "'"), ...);
+  throw std::invalid_argument("kobie: setting '" + std::string(setting) + "' has value '" +
+                              std::string(name) + "'; compiled placements: " + names);
 }
 
 // ------------------------------------------------------------------ table

@@ -158,6 +158,14 @@ class BufferRegistry {
   mutable std::map<std::string, std::pair<std::uint64_t, BufferLayout>, std::less<>> m_cache;
 };
 
+/// Applies run-time location settings to `root` and its descendants: each key
+/// is `<buffer>_location` (every buffer of that name in the tree) or
+/// `<owner>/<buffer>_location` (one buffer), each value a location name. An
+/// unknown key or value throws std::invalid_argument naming the setting, the
+/// value and what is allowed; nothing is changed then.
+void apply_location_settings(BufferRegistry& registry, std::string_view root,
+                             const std::map<std::string, std::string>& settings);
+
 /// A backend's limits for one launch, as KoBIE plans it.
 struct LaunchLimits {
   std::int64_t level0_bytes = 0;  ///< team scratch level 0 capacity (scratch_size_max(0))

@@ -1,6 +1,7 @@
 # ctest's install_test: install the KoBIE build into a scratch prefix, then
 # configure, build and (on host backends) run a separate consumer project that
-# finds it with find_package(kobie). Run with cmake -P; see tests/CMakeLists.txt.
+# finds it with find_package(kobie). With KOBIE_SOURCE_DIR set
+# (subdirectory_test) the consumer takes KoBIE's sources by add_subdirectory. Run with cmake -P; see tests/CMakeLists.txt.
 foreach(var KOBIE_BUILD_DIR WORK_DIR CONSUMER_SOURCE_DIR Kokkos_DIR CXX_COMPILER GENERATOR)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "run_install_test.cmake: ${var} is not set")
@@ -17,11 +18,16 @@ function(run step)
 endfunction()
 
 file(REMOVE_RECURSE "${WORK_DIR}")
-set(prefix "${WORK_DIR}/prefix")
-run("install" ${CMAKE_COMMAND} --install "${KOBIE_BUILD_DIR}" --prefix "${prefix}")
+if(KOBIE_SOURCE_DIR)
+  set(how "-DKOBIE_SOURCE_DIR=${KOBIE_SOURCE_DIR}")
+else()
+  set(prefix "${WORK_DIR}/prefix")
+  run("install" ${CMAKE_COMMAND} --install "${KOBIE_BUILD_DIR}" --prefix "${prefix}")
+  set(how "-Dkobie_ROOT=${prefix}")
+endif()
 run("configure consumer" ${CMAKE_COMMAND} -S "${CONSUMER_SOURCE_DIR}" -B "${WORK_DIR}/build"
     -G "${GENERATOR}" -DCMAKE_BUILD_TYPE=Release
-    "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-Dkobie_ROOT=${prefix}" "-DKokkos_DIR=${Kokkos_DIR}")
+    "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "${how}" "-DKokkos_DIR=${Kokkos_DIR}")
 run("build consumer" ${CMAKE_COMMAND} --build "${WORK_DIR}/build")
 if(RUN_CONSUMER)
   run("run consumer" "${WORK_DIR}/build/kobie_consumer")
