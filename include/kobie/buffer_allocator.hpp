@@ -448,26 +448,22 @@ struct Memory {
   /// buffers that live in persistent storage).
   template <int I, class B>
   KOKKOS_INLINE_FUNCTION void save(const B& buffer) const {
-    constexpr BufferInfo info = C::buffer(I);
-    static_assert(info.persistent, "save() is for persistent-flagged buffers");
     if constexpr (location<I>() != Location::persistent) {
-      using T = typename element_of<info.type>::type;
-      const auto slot = persistent_view<T, info.size>(table.save_offset[SlotBase + I]);
+      constexpr int n = C::buffer(I).size;
+      const auto slot = save_slot<I>();
       KOBIE_UNROLL
-      for (int k = 0; k < info.size; ++k) slot[k] = buffer[k];
+      for (int k = 0; k < n; ++k) slot[k] = buffer[k];
     }
   }
 
   /// Fills a persistent-flagged buffer from its save slot.
   template <int I, class B>
   KOKKOS_INLINE_FUNCTION void restore(B& buffer) const {
-    constexpr BufferInfo info = C::buffer(I);
-    static_assert(info.persistent, "restore() is for persistent-flagged buffers");
     if constexpr (location<I>() != Location::persistent) {
-      using T = typename element_of<info.type>::type;
-      const auto slot = persistent_view<T, info.size>(table.save_offset[SlotBase + I]);
+      constexpr int n = C::buffer(I).size;
+      const auto slot = save_slot<I>();
       KOBIE_UNROLL
-      for (int k = 0; k < info.size; ++k) buffer[k] = slot[k];
+      for (int k = 0; k < n; ++k) buffer[k] = slot[k];
     }
   }
 
@@ -481,6 +477,13 @@ struct Memory {
   }
 
  private:
+  template <int I>
+  KOKKOS_INLINE_FUNCTION auto save_slot() const {
+    constexpr BufferInfo info = C::buffer(I);
+    static_assert(info.persistent, "save() and restore() are for persistent-flagged buffers");
+    using T = typename element_of<info.type>::type;
+    return persistent_view<T, info.size>(table.save_offset[SlotBase + I]);
+  }
   template <class T, int N>
   KOKKOS_INLINE_FUNCTION StridedView<T, N> shared_view(std::int32_t offset, int skip) const {
     if (table.shared_layout == SharedSliceLayout::interleaved) {
