@@ -48,8 +48,8 @@ template <class T, int N>
 struct LocalArray {
   static constexpr int extent = N;
   T data[N > 0 ? N : 1];
-  KOKKOS_INLINE_FUNCTION T& operator[](int i) { return data[i]; }
-  KOKKOS_INLINE_FUNCTION const T& operator[](int i) const { return data[i]; }
+  KOKKOS_FORCEINLINE_FUNCTION T& operator[](int i) { return data[i]; }
+  KOKKOS_FORCEINLINE_FUNCTION const T& operator[](int i) const { return data[i]; }
   KOKKOS_INLINE_FUNCTION static constexpr int size() { return N; }
 };
 
@@ -61,7 +61,7 @@ struct StridedView {
   static constexpr int extent = N;
   T* ptr;
   std::int64_t stride;
-  KOKKOS_INLINE_FUNCTION T& operator[](int i) const { return ptr[i * stride]; }
+  KOKKOS_FORCEINLINE_FUNCTION T& operator[](int i) const { return ptr[i * stride]; }
   KOKKOS_INLINE_FUNCTION static constexpr int size() { return N; }
 };
 
@@ -426,7 +426,7 @@ struct Memory {
   /// Buffer `I` of the component: LocalArray for local buffers (uninitialised),
   /// StridedView for shared and persistent ones.
   template <int I>
-  KOKKOS_INLINE_FUNCTION auto get() const {
+  KOKKOS_FORCEINLINE_FUNCTION auto get() const {
     static_assert(I >= 0 && I < C::buffer_count, "buffer index out of range");
     constexpr BufferInfo info = C::buffer(I);
     constexpr Impl::Resolution res = Impl::resolve_buffer<P, C, VectorPasses>(I);
@@ -469,7 +469,7 @@ struct Memory {
 
   /// The memory of child `K` (its position in `C::children`).
   template <int K>
-  KOKKOS_INLINE_FUNCTION auto child() const {
+  KOKKOS_FORCEINLINE_FUNCTION auto child() const {
     using List = typename Impl::children_of<C>::type;
     using Child = typename Impl::list_at<K, List>::type;
     constexpr int base = SlotBase + C::buffer_count + Impl::list_at<K, List>::slots_before;
@@ -485,18 +485,22 @@ struct Memory {
     return persistent_view<T, info.size>(table.save_offset[SlotBase + I]);
   }
   template <class T, int N>
-  KOKKOS_INLINE_FUNCTION StridedView<T, N> shared_view(std::int32_t offset, int skip) const {
-    if (table.shared_layout == SharedSliceLayout::interleaved) {
-      T* p = reinterpret_cast<T*>(ctx.shared_base + std::int64_t(offset) * ctx.lanes) + ctx.lane +
-             std::int64_t(skip) * ctx.lanes;
-      return {p, ctx.lanes};
-    }
-    T* p =
-        reinterpret_cast<T*>(ctx.shared_base + ctx.lane * table.shared_lane_bytes + offset) + skip;
-    return {p, 1};
+  KOKKOS_FORCEINLINE_FUNCTION StridedView<T, N> shared_view(std::int32_t offset, int skip) const {
+    // Both layouts as base + a + lane * b with lane-independent a and b, so the
+    // address stays affine in the lane index (a select between two pointer
+    // formulas would stop the host lane loop from vectorising).
+    // Every load unconditional (a conditional load is a masked load the
+    // vectoriser cannot always handle).
+    const bool inter = table.shared_layout == SharedSliceLayout::interleaved;
+    const std::int64_t lane_bytes = table.shared_lane_bytes;
+    const std::int64_t a = inter ? std::int64_t(offset) * ctx.lanes : std::int64_t(offset);
+    const std::int64_t b = inter ? std::int64_t(sizeof(T)) : lane_bytes;
+    const std::int64_t stride = inter ? std::int64_t(ctx.lanes) : 1;
+    T* p = reinterpret_cast<T*>(ctx.shared_base + a + ctx.lane * b) + skip * stride;
+    return {p, stride};
   }
   template <class T, int N>
-  KOKKOS_INLINE_FUNCTION StridedView<T, N> persistent_view(std::int32_t offset) const {
+  KOKKOS_FORCEINLINE_FUNCTION StridedView<T, N> persistent_view(std::int32_t offset) const {
     T* p = reinterpret_cast<T*>(ctx.persistent_base + std::int64_t(offset) * ctx.n_systems) +
            ctx.system;
     return {p, ctx.n_systems};
@@ -505,7 +509,7 @@ struct Memory {
 
 /// The memory of the root component for one lane.
 template <class P, bool VectorPasses, class Root>
-KOKKOS_INLINE_FUNCTION Memory<P, Root, VectorPasses, Root, 0> root_memory(
+KOKKOS_FORCEINLINE_FUNCTION Memory<P, Root, VectorPasses, Root, 0> root_memory(
     const AllocatorTable<Root>& table, const LaneContext& ctx) {
   return {table, ctx};
 }

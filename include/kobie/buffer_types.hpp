@@ -132,3 +132,19 @@ KOKKOS_INLINE_FUNCTION constexpr Resolution resolve_location(Location chosen, bo
 #else
 #define KOBIE_UNROLL
 #endif
+
+/// Forces a lambda on the per-lane hot path to be inlined (GCC and clang on
+/// the host): a lambda left as a call inside a host lane loop stops it from
+/// vectorising. Written after the lambda's parameter list.
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__)
+#define KOBIE_INLINE_LAMBDA __attribute__((always_inline))
+#else
+#define KOBIE_INLINE_LAMBDA
+#endif
+
+/// Keeps a host function out of line (see IntegrationKernel::advance_pass).
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDA_ARCH__)
+#define KOBIE_HOST_NOINLINE __attribute__((noinline))
+#else
+#define KOBIE_HOST_NOINLINE
+#endif

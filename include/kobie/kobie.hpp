@@ -7,5 +7,14 @@
 #include <kobie/buffer_registry.hpp>
 #include <kobie/buffer_types.hpp>
 #include <kobie/config.hpp>
+#include <kobie/controllers.hpp>
+#include <kobie/drivers.hpp>
+#include <kobie/erk_step.hpp>
+#include <kobie/integration_loop.hpp>
 #include <kobie/runtime_info.hpp>
+#include <kobie/settings.hpp>
+#include <kobie/solve.hpp>
+#include <kobie/system.hpp>
+#include <kobie/systems/builtin.hpp>
+#include <kobie/tableaus.hpp>
 #include <kobie/team_launch.hpp>

@@ -11,15 +11,29 @@ namespace kobie::Impl {
 // Mathematical functions moved from Kokkos::Experimental to Kokkos in 3.7 /
 // 4.0; the Experimental spellings are gone in 5.x.
 #if KOKKOS_VERSION >= 30700
+using Kokkos::cos;
 using Kokkos::exp;
 using Kokkos::fabs;
+using Kokkos::floor;
+using Kokkos::fmax;
+using Kokkos::fmin;
 using Kokkos::isfinite;
+using Kokkos::pow;
+using Kokkos::sin;
 using Kokkos::sqrt;
+using Kokkos::tanh;
 #else
+using Kokkos::Experimental::cos;
 using Kokkos::Experimental::exp;
 using Kokkos::Experimental::fabs;
+using Kokkos::Experimental::floor;
+using Kokkos::Experimental::fmax;
+using Kokkos::Experimental::fmin;
 using Kokkos::Experimental::isfinite;
+using Kokkos::Experimental::pow;
+using Kokkos::Experimental::sin;
 using Kokkos::Experimental::sqrt;
+using Kokkos::Experimental::tanh;
 #endif
 
 }  // namespace kobie::Impl

@@ -1,0 +1,236 @@
+#pragma once
+
+/// \file
+/// The explicit Runge-Kutta step, written once for every tableau (explicit
+/// Euler is the one-stage tableau) and every placement. It is a registry
+/// component: its working memory is declared, never sliced by hand.
+///
+/// One attempt from (t, y) with step h:
+///   k_0 = f(t, y)               (or the saved last stage of the previous
+///                                accepted step, for FSAL tableaus)
+///   Y_s = y + h sum_{j<s} a_sj k_j,   k_s = f(t + c_s h, Y_s)
+///   y_new = y + h sum_s b_s k_s  (copied from the last Y_s when b equals
+///                                 the last row of A)
+///   err_i = h sum_s e_s k_s,i     (DOP853: its 5th / 3rd-order combination)
+///   norm  = sqrt(mean_i (err_i / (atol_i + rtol_i max(|y_i|, |y_new_i|)))^2),
+///           given squared to the controller
+/// Tableau coefficients are compile-time constants at every use (the stage
+/// loops are unrolled through `static_for`), so no coefficient table is ever
+/// materialised in device memory.
+
+#include <kobie/buffer_allocator.hpp>
+#include <kobie/buffer_types.hpp>
+#include <kobie/impl/fast_math.hpp>
+#include <kobie/impl/kokkos_compat.hpp>
+#include <kobie/tableaus.hpp>
+
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
+namespace kobie {
+
+namespace Impl {
+/// Calls f(std::integral_constant<int, I>) for I in [Begin, End).
+template <int Begin, int End, class F>
+KOKKOS_FORCEINLINE_FUNCTION void static_for(const F& f) {
+  if constexpr (Begin < End) {
+    f(std::integral_constant<int, Begin>{});
+    static_for<Begin + 1, End>(f);
+  }
+}
+
+/// Stage s's derivative inside the stage_rhs buffer (element i at s * N + i).
+template <class K, int N>
+struct StageSlice {
+  K& k;
+  int s;
+  KOKKOS_FORCEINLINE_FUNCTION auto& operator[](int i) const { return k[s * N + i]; }
+};
+
+/// True when the tableau's weights equal its last row of A (then y_new is
+/// the last stage's input and is copied, not re-accumulated).
+template <class Tab>
+constexpr bool weights_are_last_row() {
+  if (Tab::stages < 2) return false;
+  for (int j = 0; j < Tab::stages; ++j) {
+    const double last = j < Tab::stages - 1 ? Tab::a(Tab::stages - 1, j) : 0.0;
+    if (last != Tab::b(j)) return false;
+  }
+  return true;
+}
+}  // namespace Impl
+
+/// Absolute and relative tolerances per state (scalars are broadcast on the
+/// host).
+template <int N>
+struct Tolerances {
+  double atol[N];
+  double rtol[N];
+};
+
+/// The no-op logging policy of production kernels: every hook is empty and
+/// inlines to nothing. A logging policy's `lane(system)` returns the logger
+/// of one system's lane; tests record stages, errors and step decisions
+/// through it (tests/recording_log.hpp).
+struct NoLog {
+  KOKKOS_FORCEINLINE_FUNCTION NoLog lane(std::int64_t) const { return {}; }
+  template <class YS, class K>
+  KOKKOS_FORCEINLINE_FUNCTION void stage(int, double, const YS&, const K&) const {}
+  template <class E>
+  KOKKOS_FORCEINLINE_FUNCTION void error(const E&, double) const {}
+  KOKKOS_FORCEINLINE_FUNCTION void step(double, double, double, bool, double) const {}
+};
+
+/// The ERK step for tableau `Tab`, system `System`, scalar `T`.
+template <class Tab, class System, class T>
+struct ErkStep {
+  static constexpr int n = System::n_states;
+  static constexpr int stages = Tab::stages;
+  /// Register arrays up to this many stage values per lane, shared memory above.
+  static constexpr int local_stage_limit = 64;
+
+  static const char* component_name() { return "step"; }
+  enum : int { stage_rhs, stage_input, error_estimate, fsal_rhs, buffer_count };
+  KOKKOS_FORCEINLINE_FUNCTION static constexpr BufferInfo buffer(int i) {
+    constexpr ElementType et = element_type_of<T>::value;
+    switch (i) {
+      case stage_rhs:
+        return {"stage_rhs", n * stages, et,
+                n * stages <= local_stage_limit ? Location::local : Location::shared};
+      case stage_input:
+        return {"stage_input", n, et, Location::local};
+      case error_estimate:
+        return {"error_estimate", n, et, Location::local, false, -1, Tab::error_order > 0};
+      default:
+        return {"fsal_rhs", n, et, Location::local, true, -1, Tab::fsal};
+    }
+  }
+
+  /// f(t, y) into the FSAL buffer, before the first step of a run (FSAL
+  /// tableaus take k_0 from it on every attempt; it stays valid after a
+  /// rejection because y does not change).
+  template <class Y, class F, class Rhs>
+  KOKKOS_FORCEINLINE_FUNCTION static void init_fsal(double t, const Y& y, F& fsal, const Rhs& rhs,
+                                                    int& evals) {
+    if constexpr (Tab::fsal) {
+      rhs(t, y, fsal);
+      ++evals;
+    }
+  }
+
+  /// One attempt from (t, y) with step h into y_new. `rhs(t, y, dydt)`
+  /// evaluates the system (drivers included); `decide(err_sq)` is the
+  /// controller, given the squared error norm (0 for tableaus without an
+  /// estimate): its decision is returned, and the FSAL derivative is kept
+  /// only when it accepts.
+  template <class Mem, class Y, class YN, class F, class Rhs, class Decide, class Log>
+  KOKKOS_FORCEINLINE_FUNCTION static auto attempt(const Mem& mem, double t, double h, const Y& y,
+                                                  YN& y_new, F& fsal, const Rhs& rhs,
+                                                  const Tolerances<n>& tol, const Decide& decide,
+                                                  int& evals, const Log& log) {
+    auto k = mem.template get<stage_rhs>();
+    auto ys = mem.template get<stage_input>();
+    const T th = T(h);
+    {
+      auto k0 = Impl::StageSlice<decltype(k), n>{k, 0};
+      if constexpr (Tab::fsal) {
+        KOBIE_UNROLL
+        for (int i = 0; i < n; ++i) k0[i] = fsal[i];
+      } else {
+        (void)fsal;
+        rhs(t, y, k0);
+        ++evals;
+      }
+      log.stage(0, t, y, k0);
+    }
+    Impl::static_for<1, stages>([&](auto S) KOBIE_INLINE_LAMBDA {
+      constexpr int s = decltype(S)::value;
+      KOBIE_UNROLL
+      for (int i = 0; i < n; ++i) {
+        T acc = T(0);
+        Impl::static_for<0, s>([&](auto J) KOBIE_INLINE_LAMBDA {
+          constexpr double a = Tab::a(s, decltype(J)::value);
+          if constexpr (a != 0.0) acc += T(a) * k[decltype(J)::value * n + i];
+        });
+        ys[i] = y[i] + th * acc;
+      }
+      auto ks = Impl::StageSlice<decltype(k), n>{k, s};
+      rhs(t + Tab::c(s) * h, ys, ks);
+      ++evals;
+      log.stage(s, t + Tab::c(s) * h, ys, ks);
+    });
+    if constexpr (Impl::weights_are_last_row<Tab>()) {
+      KOBIE_UNROLL
+      for (int i = 0; i < n; ++i) y_new[i] = ys[i];
+    } else {
+      KOBIE_UNROLL
+      for (int i = 0; i < n; ++i) {
+        T acc = T(0);
+        Impl::static_for<0, stages>([&](auto J) KOBIE_INLINE_LAMBDA {
+          constexpr double b = Tab::b(decltype(J)::value);
+          if constexpr (b != 0.0) acc += T(b) * k[decltype(J)::value * n + i];
+        });
+        y_new[i] = y[i] + th * acc;
+      }
+    }
+    const double err_sq = error_norm_sq(mem, y, y_new, k, th, tol, log);
+    const auto d = decide(err_sq);
+    if constexpr (Tab::fsal) {
+      KOBIE_UNROLL
+      for (int i = 0; i < n; ++i) fsal[i] = d.accept ? k[(stages - 1) * n + i] : fsal[i];
+    }
+    log.step(t, h, err_sq, d.accept, d.next_dt);
+    return d;
+  }
+
+ private:
+  /// The squared RMS error norm (squared so no square root is needed).
+  template <class Mem, class Y, class YN, class K, class Log>
+  KOKKOS_FORCEINLINE_FUNCTION static double error_norm_sq(const Mem& mem, const Y& y,
+                                                          const YN& y_new, const K& k, T th,
+                                                          const Tolerances<n>& tol,
+                                                          const Log& log) {
+    if constexpr (Tab::error_order == 0) {
+      (void)mem, (void)y, (void)y_new, (void)k, (void)th, (void)tol, (void)log;
+      return 0.0;
+    } else {
+      auto err = mem.template get<error_estimate>();
+      double sum = 0.0, sum3 = 0.0;
+      KOBIE_UNROLL
+      for (int i = 0; i < n; ++i) {
+        T acc = T(0), acc3 = T(0);
+        Impl::static_for<0, stages>([&](auto J) KOBIE_INLINE_LAMBDA {
+          constexpr double e = Tab::e(decltype(J)::value);
+          if constexpr (e != 0.0) acc += T(e) * k[decltype(J)::value * n + i];
+          if constexpr (Tab::dual_error) {
+            constexpr double e3 = Tab::e3(decltype(J)::value);
+            if constexpr (e3 != 0.0) acc3 += T(e3) * k[decltype(J)::value * n + i];
+          }
+        });
+        err[i] = th * acc;
+        const double yi = Impl::fabs(double(y[i])), yn = Impl::fabs(double(y_new[i]));
+        const double scale = tol.atol[i] + tol.rtol[i] * Impl::max_of(yi, yn);
+        const double r = double(err[i]) / scale;
+        sum += r * r;
+        if constexpr (Tab::dual_error) {
+          const double r3 = double(th * acc3) / scale;
+          sum3 += r3 * r3;
+        }
+      }
+      double norm_sq;
+      if constexpr (Tab::dual_error) {
+        // Hairer's DOP853 estimate err5^2 / sqrt(err5^2 + 0.01 err3^2) as an
+        // RMS norm, squared: sum^2 / (n (sum + 0.01 sum3)).
+        const double den = sum + 0.01 * sum3;
+        norm_sq = Impl::gt(den, 0.0) ? sum * sum / (Impl::gt(den, 0.0) ? den * n : 1.0) : 0.0;
+      } else {
+        norm_sq = sum / n;
+      }
+      log.error(err, norm_sq);
+      return norm_sq;
+    }
+  }
+};
+
+}  // namespace kobie

@@ -1,0 +1,437 @@
+#pragma once
+
+/// \file
+/// The batch front end: inputs (verbatim or a combinatorial grid), settings,
+/// `solve` (device-resident results) and `solve_to_host` (host arrays filled
+/// launch by launch), and the results with a readable failure summary.
+///
+/// Layouts: every batch array has the system index fastest. Outputs are
+/// (save, variable, system): the saved states in the order asked, then the
+/// saved observables.
+
+#include <kobie/buffer_allocator.hpp>
+#include <kobie/drivers.hpp>
+#include <kobie/integration_loop.hpp>
+#include <kobie/settings.hpp>
+#include <kobie/system.hpp>
+#include <kobie/tableaus.hpp>
+#include <kobie/team_launch.hpp>
+
+#include <Kokkos_Core.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace kobie {
+
+/// Initial states and parameters of every system of a batch, system index
+/// fastest: states[i * size() + s], parameters[j * size() + s].
+class Batch {
+ public:
+  /// One entry per system: states[s] has n_states values, parameters[s]
+  /// n_parameters (an empty parameters vector: the system's defaults).
+  template <class System>
+  static Batch verbatim(const std::vector<std::vector<double>>& states,
+                        const std::vector<std::vector<double>>& parameters = {}) {
+    Batch b;
+    b.m_n_states = System::n_states;
+    b.m_n_parameters = System::n_parameters;
+    b.m_size = static_cast<std::int64_t>(states.size());
+    if (b.m_size == 0)
+      throw std::invalid_argument("kobie: setting 'initial states' is empty; allowed: >= 1 system");
+    if (!parameters.empty() && static_cast<std::int64_t>(parameters.size()) != b.m_size)
+      throw std::invalid_argument(
+          "kobie: setting 'parameters' has " + std::to_string(parameters.size()) +
+          " rows; allowed: " + std::to_string(b.m_size) + " (one per system) or none");
+    b.m_states.assign(std::size_t(b.m_size) * System::n_states, 0.0);
+    b.m_parameters.assign(std::size_t(b.m_size) * System::n_parameters, 0.0);
+    const auto defaults = default_parameters<System>();
+    for (std::int64_t s = 0; s < b.m_size; ++s) {
+      if (static_cast<int>(states[s].size()) != System::n_states)
+        throw std::invalid_argument("kobie: setting 'initial states' row " + std::to_string(s) +
+                                    " has " + std::to_string(states[s].size()) +
+                                    " values; allowed: " + std::to_string(System::n_states));
+      for (int i = 0; i < System::n_states; ++i) b.m_states[i * b.m_size + s] = states[s][i];
+      const auto& p = parameters.empty() ? defaults : parameters[s];
+      if (static_cast<int>(p.size()) != System::n_parameters)
+        throw std::invalid_argument("kobie: setting 'parameters' row " + std::to_string(s) +
+                                    " has " + std::to_string(p.size()) +
+                                    " values; allowed: " + std::to_string(System::n_parameters));
+      for (int j = 0; j < System::n_parameters; ++j) b.m_parameters[j * b.m_size + s] = p[j];
+    }
+    return b;
+  }
+
+  /// Every combination of the listed values (a state or parameter name to a
+  /// list of values; the first named varies fastest); everything not listed
+  /// takes the system's default (or `base_state` / `base_parameters`).
+  template <class System>
+  static Batch grid(const std::vector<std::pair<std::string, std::vector<double>>>& sweeps,
+                    std::vector<double> base_state = {}, std::vector<double> base_parameters = {}) {
+    const auto state_names = names_of<System>::states();
+    const auto param_names = names_of<System>::parameters();
+    if (base_state.empty()) base_state = default_state<System>();
+    if (base_parameters.empty()) base_parameters = default_parameters<System>();
+    std::int64_t total = 1;
+    std::vector<std::pair<int, int>> targets;  // (0 state / 1 parameter, index)
+    for (const auto& [name, values] : sweeps) {
+      if (values.empty())
+        throw std::invalid_argument("kobie: grid variable '" + name + "' has no values");
+      int kind = -1, index = -1;
+      for (std::size_t i = 0; i < state_names.size(); ++i)
+        if (state_names[i] == name) kind = 0, index = static_cast<int>(i);
+      for (std::size_t i = 0; i < param_names.size(); ++i)
+        if (param_names[i] == name) kind = 1, index = static_cast<int>(i);
+      if (kind < 0) {
+        std::string all;
+        for (const auto& n : state_names) all += (all.empty() ? "'" : ", '") + n + "'";
+        for (const auto& n : param_names) all += (all.empty() ? "'" : ", '") + n + "'";
+        throw std::invalid_argument("kobie: grid variable '" + name + "' is not a state or " +
+                                    "parameter of '" + System::name() + "'; allowed: " + all);
+      }
+      targets.emplace_back(kind, index);
+      total *= static_cast<std::int64_t>(values.size());
+    }
+    std::vector<std::vector<double>> states(total, base_state), params(total, base_parameters);
+    for (std::int64_t s = 0; s < total; ++s) {
+      std::int64_t rest = s;
+      for (std::size_t v = 0; v < sweeps.size(); ++v) {
+        const auto& values = sweeps[v].second;
+        const double x = values[rest % static_cast<std::int64_t>(values.size())];
+        rest /= static_cast<std::int64_t>(values.size());
+        (targets[v].first == 0 ? states[s] : params[s])[targets[v].second] = x;
+      }
+    }
+    return verbatim<System>(states, params);
+  }
+
+  std::int64_t size() const { return m_size; }
+  int n_states() const { return m_n_states; }
+  int n_parameters() const { return m_n_parameters; }
+  double state(int i, std::int64_t s) const { return m_states[i * m_size + s]; }
+  double parameter(int j, std::int64_t s) const { return m_parameters[j * m_size + s]; }
+
+ private:
+  template <class System>
+  static std::vector<double> default_state() {
+    if constexpr (std::is_same_v<decltype(System::default_state()), std::vector<double>>)
+      return System::default_state();
+    else
+      return std::vector<double>(System::n_states, 0.0);
+  }
+  template <class System>
+  static std::vector<double> default_parameters() {
+    return System::default_parameters();
+  }
+  std::int64_t m_size = 0;
+  int m_n_states = 0, m_n_parameters = 0;
+  std::vector<double> m_states, m_parameters;
+};
+
+/// Where every system of a run stopped: enough to continue exactly (pass it
+/// to the next solve as `resume`). Host arrays, system index fastest.
+template <class T>
+struct EndState {
+  Kokkos::View<T**, Kokkos::LayoutRight, Kokkos::HostSpace> states;  ///< (state, system)
+  Kokkos::View<double**, Kokkos::LayoutRight, Kokkos::HostSpace>
+      clocks;  ///< (t, dt, err1^2, err2^2, h1; system)
+  Kokkos::View<int**, Kokkos::LayoutRight, Kokkos::HostSpace> stats;  ///< (StatRow, system)
+  std::int64_t size() const { return static_cast<std::int64_t>(states.extent(1)); }
+  double time(std::int64_t s) const { return clocks(0, s); }
+};
+
+/// What a solve returns. `MemorySpace` is the device's for `solve` and
+/// Kokkos::HostSpace for `solve_to_host`.
+template <class T, class MemorySpace>
+struct Results {
+  std::vector<double> save_times;
+  std::vector<std::string> variables;  ///< saved states, then saved observables
+  Kokkos::View<T***, Kokkos::LayoutRight, MemorySpace> outputs;       ///< (save, variable, system)
+  Kokkos::View<int**, Kokkos::LayoutRight, Kokkos::HostSpace> stats;  ///< (StatRow, system)
+  std::int64_t n_systems = 0;
+  double wall_seconds = 0.0;
+  std::string layout_report;  ///< the buffer layout the kernels ran with
+  std::string launch_report;  ///< lanes per team, scratch level and bytes
+  EndState<T> end_state;      ///< where each system stopped (continue from it)
+
+  int status(std::int64_t s) const { return stats(stat_status, s); }
+  std::int64_t total(StatRow row) const {
+    std::int64_t t = 0;
+    for (std::int64_t s = 0; s < n_systems; ++s) t += stats(row, s);
+    return t;
+  }
+  std::int64_t failures() const {
+    std::int64_t f = 0;
+    for (std::int64_t s = 0; s < n_systems; ++s) f += stats(stat_status, s) != 0;
+    return f;
+  }
+  /// Systems that failed, by status bit, with the first few indices.
+  std::string failure_summary() const {
+    std::ostringstream out;
+    const std::pair<int, const char*> bits[] = {{status_step_too_small, "step too small"},
+                                                {status_stagnation, "stagnation"},
+                                                {status_nonfinite_state, "non-finite state"},
+                                                {status_max_steps, "maximum steps reached"}};
+    const std::int64_t f = failures();
+    out << f << " of " << n_systems << " systems failed";
+    for (const auto& [bit, name] : bits) {
+      std::int64_t count = 0;
+      std::string first;
+      for (std::int64_t s = 0; s < n_systems; ++s)
+        if (stats(stat_status, s) & bit) {
+          if (count < 5) first += (count ? ", " : "") + std::to_string(s);
+          ++count;
+        }
+      if (count)
+        out << "; " << name << ": " << count << " (systems " << first << (count > 5 ? ", ..." : "")
+            << ")";
+    }
+    return out.str();
+  }
+};
+
+namespace Impl {
+
+template <class F>
+void with_tableau(const std::string& name, F&& f) {
+  bool found = false;
+  std::apply(
+      [&](auto... tab) {
+        ((!found && name == decltype(tab)::name() ? (found = true, f(tab), 0) : 0), ...);
+      },
+      tableaus::all_explicit{});
+  if (!found) throw std::invalid_argument("kobie: unknown algorithm '" + name + "'");
+}
+
+/// Runs the launches of one solve, calling `on_chunk(save_begin, save_end,
+/// outputs)` after each (outputs then hold rows save_begin .. save_end - 1).
+template <class System, class T, class ExecSpace, class Log, class OnChunk>
+void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
+               const ValidatedSettings& vs, const DriverSamples& driver_samples,
+               const EndState<T>* resume, const Log& log, Results<T, Kokkos::HostSpace>& info,
+               OnChunk&& on_chunk) {
+  using mem = typename ExecSpace::memory_space;
+  constexpr bool vector_passes = lanes_in_vector_passes<ExecSpace>::value;
+  check_system<System>();
+  const std::int64_t n_sys = batch.size();
+  const int n_vars = static_cast<int>(vs.saved_states.size() + vs.saved_observables.size());
+
+  // Inputs, system index fastest, in T.
+  Kokkos::View<T**, Kokkos::LayoutRight, mem> y0(
+      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::initial_states"),
+      System::n_states, n_sys);
+  Kokkos::View<T**, Kokkos::LayoutRight, mem> params(
+      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::parameters"),
+      System::n_parameters, n_sys);
+  {
+    auto hy = Kokkos::create_mirror_view(y0);
+    auto hp = Kokkos::create_mirror_view(params);
+    for (int i = 0; i < System::n_states; ++i)
+      for (std::int64_t s = 0; s < n_sys; ++s) hy(i, s) = T(batch.state(i, s));
+    for (int j = 0; j < System::n_parameters; ++j)
+      for (std::int64_t s = 0; s < n_sys; ++s) hp(j, s) = T(batch.parameter(j, s));
+    Kokkos::deep_copy(space, y0, hy);
+    Kokkos::deep_copy(space, params, hp);
+  }
+  const DriverSet<mem> drivers(driver_samples, System::n_drivers);
+  Kokkos::View<int**, Kokkos::LayoutRight, mem> stats("kobie::solve::stats", stat_rows, n_sys);
+  Kokkos::View<T**, Kokkos::LayoutRight, mem> end_states(
+      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_states"), System::n_states,
+      n_sys);
+  Kokkos::View<double**, Kokkos::LayoutRight, mem> end_clocks(
+      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_clocks"), 5, n_sys);
+  Kokkos::View<T**, Kokkos::LayoutRight, mem> resume_states;
+  Kokkos::View<double**, Kokkos::LayoutRight, mem> resume_clocks;
+  Kokkos::View<int**, Kokkos::LayoutRight, mem> resume_stats;
+  if (resume) {
+    if (resume->size() != n_sys || static_cast<int>(resume->states.extent(0)) != System::n_states)
+      throw std::invalid_argument("kobie: setting 'resume' holds " +
+                                  std::to_string(resume->size()) +
+                                  " systems; allowed: the batch's " + std::to_string(n_sys));
+    resume_states = Kokkos::create_mirror_view_and_copy(mem(), resume->states);
+    resume_clocks = Kokkos::create_mirror_view_and_copy(mem(), resume->clocks);
+    resume_stats = Kokkos::create_mirror_view_and_copy(mem(), resume->stats);
+  }
+
+  with_tableau(vs.raw.algorithm, [&](auto tab) {
+    using Tab = decltype(tab);
+    using Kernel = IntegrationKernel<System, Tab, T, DefaultPlacement, ExecSpace, Log>;
+    using Loop = typename Kernel::Loop;
+    BufferRegistry registry;
+    const std::string root = register_components<Loop>(registry, "loop");
+    const BufferLayout layout = registry.layout(root, layout_options<ExecSpace>());
+    select_placement<Loop, vector_passes>(layout, PlacementList<DefaultPlacement>{});
+    const SharedSliceLayout slices =
+        parse_shared_slice_layout(vs.raw.shared_layout, "shared_layout");
+    const LaunchPlan plan = plan_launch(layout, launch_limits<ExecSpace>(), slices);
+    info.layout_report = layout.report();
+    std::ostringstream lr;
+    lr << plan.lanes_per_team << " lanes per team (" << plan.team_size << " x "
+       << plan.lanes_per_thread << "), team scratch level " << plan.scratch_level << ": "
+       << plan.team_scratch_bytes << " B, " << to_string(slices) << " slices";
+    info.launch_report = lr.str();
+
+    PersistentStorage<mem> storage(layout, n_sys);
+    Kernel k;
+    k.system = system;
+    k.table = make_allocator_table<Loop>(layout, slices);
+    k.plan = plan;
+    k.persistent = storage.data();
+    k.n_systems = n_sys;
+    k.initial_states = y0;
+    k.parameter_values = params;
+    k.drivers = drivers;
+    k.stats = stats;
+    k.end_states = end_states;
+    k.end_clocks = end_clocks;
+    k.resume_states = resume_states;
+    k.resume_clocks = resume_clocks;
+    k.resume_stats = resume_stats;
+    k.log = log;
+    auto& c = k.cfg;
+    c.resume = resume != nullptr;
+    c.t0 = vs.raw.t0;
+    c.settling = vs.raw.settling_time;
+    c.duration = vs.raw.duration;
+    c.save_interval = vs.raw.save_interval;
+    c.n_saves = vs.n_saves;
+    c.dt0 = vs.raw.dt;
+    c.max_steps = vs.raw.max_steps;
+    c.controller = vs.controller;
+    for (int i = 0; i < System::n_states; ++i) {
+      c.tolerances.atol[i] = vs.atol[i];
+      c.tolerances.rtol[i] = vs.rtol[i];
+    }
+    c.n_saved_states = static_cast<int>(vs.saved_states.size());
+    for (int v = 0; v < c.n_saved_states; ++v) c.saved_states[v] = vs.saved_states[v];
+    c.n_saved_observables = static_cast<int>(vs.saved_observables.size());
+    for (int v = 0; v < c.n_saved_observables; ++v)
+      c.saved_observables[v] = vs.saved_observables[v];
+
+    Kokkos::View<T***, Kokkos::LayoutRight, mem> chunk(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::outputs"),
+        vs.saves_per_chunk, n_vars, n_sys);
+    const auto policy = make_team_policy(space, plan, n_sys);
+    for (int begin = 0; begin < vs.n_saves; begin += vs.saves_per_chunk) {
+      c.save_begin = begin;
+      c.save_end = std::min(vs.n_saves, begin + vs.saves_per_chunk);
+      c.first_launch = begin == 0;
+      k.outputs = chunk;
+      Kokkos::parallel_for("kobie::loop::integrate", policy, k);
+      on_chunk(c.save_begin, c.save_end, chunk);
+    }
+  });
+  info.stats = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), stats);
+  info.end_state.states = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), end_states);
+  info.end_state.clocks = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), end_clocks);
+  info.end_state.stats = info.stats;
+}
+
+template <class System>
+SystemShape shape_of() {
+  return {names_of<System>::states(), names_of<System>::observables()};
+}
+
+template <class System>
+std::vector<std::string> variable_names(const ValidatedSettings& vs) {
+  const auto states = names_of<System>::states();
+  const auto obs = names_of<System>::observables();
+  std::vector<std::string> out;
+  for (int i : vs.saved_states) out.push_back(states[i]);
+  for (int i : vs.saved_observables) out.push_back(obs[i]);
+  return out;
+}
+
+}  // namespace Impl
+
+namespace Impl {
+/// The shared body of `solve` and `solve_to_host`, with a logging policy
+/// (tests record every step through it; production passes NoLog).
+template <class T, class OutSpace, class System, class ExecSpace, class Log>
+Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, const Batch& batch,
+                                const IntegrationSettings& settings, const DriverSamples& drivers,
+                                const EndState<T>* resume, const Log& log,
+                                const std::function<void(int, int)>& progress) {
+  constexpr bool to_host =
+      std::is_same<OutSpace, Kokkos::HostSpace>::value &&
+      !std::is_same<typename ExecSpace::memory_space, Kokkos::HostSpace>::value;
+  const ValidatedSettings vs = validate(settings, shape_of<System>());
+  if (batch.n_states() != System::n_states || batch.n_parameters() != System::n_parameters)
+    throw std::invalid_argument("kobie: the batch was built for another system (" +
+                                std::to_string(batch.n_states()) + " states, " +
+                                std::to_string(batch.n_parameters()) + " parameters; '" +
+                                System::name() + "' has " + std::to_string(System::n_states) +
+                                " and " + std::to_string(System::n_parameters) + ")");
+  Results<T, Kokkos::HostSpace> info;
+  Results<T, OutSpace> r;
+  r.save_times = vs.save_times;
+  r.variables = variable_names<System>(vs);
+  r.n_systems = batch.size();
+  const bool chunked = vs.saves_per_chunk < vs.n_saves;
+  if (chunked || to_host)
+    r.outputs = decltype(r.outputs)(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::results"), vs.n_saves,
+        r.variables.size(), batch.size());
+  const auto start = std::chrono::steady_clock::now();
+  run_solve<System, T>(space, system, batch, vs, drivers, resume, log, info,
+                       [&](int begin, int end, const auto& chunk) {
+                         if (!chunked && !to_host) {
+                           r.outputs = chunk;  // one launch: the chunk is the result
+                         } else {
+                           auto dst = Kokkos::subview(r.outputs, std::make_pair(begin, end),
+                                                      Kokkos::ALL, Kokkos::ALL);
+                           auto src = Kokkos::subview(chunk, std::make_pair(0, end - begin),
+                                                      Kokkos::ALL, Kokkos::ALL);
+                           Kokkos::deep_copy(space, dst, src);
+                         }
+                         if (progress) {
+                           space.fence();
+                           progress(end, vs.n_saves);
+                         }
+                       });
+  space.fence();
+  r.stats = info.stats;
+  r.end_state = info.end_state;
+  r.layout_report = info.layout_report;
+  r.launch_report = info.launch_report;
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+}  // namespace Impl
+
+/// Integrates every system of `batch` on `space`; the outputs stay in the
+/// space's memory (no host copy; status, counters and the end state are
+/// small and come back to the host). `resume`: continue every system from a
+/// previous run's end state instead of the batch's initial states.
+template <class T, class System, class ExecSpace>
+Results<T, typename ExecSpace::memory_space> solve(const ExecSpace& space, const System& system,
+                                                   const Batch& batch,
+                                                   const IntegrationSettings& settings,
+                                                   const DriverSamples& drivers = {},
+                                                   const EndState<T>* resume = nullptr) {
+  return Impl::solve_impl<T, typename ExecSpace::memory_space>(space, system, batch, settings,
+                                                               drivers, resume, NoLog{}, {});
+}
+
+/// As `solve`, but the outputs land in host memory launch by launch (set
+/// `saves_per_chunk` to bound device memory), and `progress(saves done,
+/// total)` is called after each launch.
+template <class T, class System, class ExecSpace>
+Results<T, Kokkos::HostSpace> solve_to_host(const ExecSpace& space, const System& system,
+                                            const Batch& batch, const IntegrationSettings& settings,
+                                            const DriverSamples& drivers = {},
+                                            const std::function<void(int, int)>& progress = {},
+                                            const EndState<T>* resume = nullptr) {
+  return Impl::solve_impl<T, Kokkos::HostSpace>(space, system, batch, settings, drivers, resume,
+                                                NoLog{}, progress);
+}
+
+}  // namespace kobie

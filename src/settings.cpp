@@ -1,0 +1,182 @@
+#include <kobie/settings.hpp>
+#include <kobie/tableaus.hpp>
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+#include <tuple>
+
+namespace kobie {
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "'" : ", '") + s + "'";
+  return out;
+}
+
+std::string num(double x) {
+  std::ostringstream o;
+  o.precision(17);
+  o << x;
+  return o.str();
+}
+
+[[noreturn]] void bad(const std::string& setting, const std::string& value,
+                      const std::string& allowed) {
+  throw std::invalid_argument("kobie: setting '" + setting + "' has value " + value +
+                              "; allowed: " + allowed);
+}
+
+void require_finite(const std::string& setting, double v) {
+  if (!std::isfinite(v)) bad(setting, num(v), "a finite number");
+}
+
+struct AlgorithmInfo {
+  std::string name;
+  int controller_order;
+};
+
+std::vector<AlgorithmInfo> algorithm_table() {
+  std::vector<AlgorithmInfo> out;
+  std::apply(
+      [&](auto... tab) {
+        ((out.push_back({decltype(tab)::name(), tableaus::controller_order<decltype(tab)>()})),
+         ...);
+      },
+      tableaus::all_explicit{});
+  return out;
+}
+
+std::vector<int> indices_of(const std::string& setting, const std::vector<std::string>& wanted,
+                            const std::vector<std::string>& names) {
+  std::vector<int> out;
+  if (wanted.empty()) {
+    for (std::size_t i = 0; i < names.size(); ++i) out.push_back(static_cast<int>(i));
+    return out;
+  }
+  for (const auto& w : wanted) {
+    int found = -1;
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (names[i] == w) found = static_cast<int>(i);
+    if (found < 0)
+      bad(setting, "'" + w + "'", names.empty() ? "none (nothing to save)" : join(names));
+    out.push_back(found);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> known_algorithms() {
+  std::vector<std::string> out;
+  for (const auto& a : algorithm_table()) out.push_back(a.name);
+  return out;
+}
+
+std::vector<std::string> known_controllers() {
+  return {"fixed", "i", "pi", "pid", "gustafsson"};
+}
+
+ValidatedSettings validate(const IntegrationSettings& s, const SystemShape& system) {
+  ValidatedSettings v;
+  v.raw = s;
+  const int n = static_cast<int>(system.states.size());
+
+  // Algorithm and controller.
+  int order = -1;
+  for (const auto& a : algorithm_table())
+    if (a.name == s.algorithm) order = a.controller_order;
+  if (order < 0) bad("algorithm", "'" + s.algorithm + "'", join(known_algorithms()));
+  const auto controllers = known_controllers();
+  int kind = -1;
+  for (std::size_t i = 0; i < controllers.size(); ++i)
+    if (controllers[i] == s.controller) kind = static_cast<int>(i);
+  if (kind < 0) bad("controller", "'" + s.controller + "'", join(controllers));
+  v.controller.kind = static_cast<ControllerKind>(kind);
+  if (v.controller.kind != ControllerKind::fixed && order == 0)
+    throw std::invalid_argument("kobie: setting 'controller' has value '" + s.controller +
+                                "', an adaptive controller, but algorithm '" + s.algorithm +
+                                "' has no error estimate; allowed with it: 'fixed' (or choose an "
+                                "embedded pair such as 'dormand-prince-54')");
+  v.controller.order = order;
+  v.controller.set_exponents();
+
+  // Times.
+  for (auto [name, value] : {std::pair{"t0", s.t0},
+                             {"settling_time", s.settling_time},
+                             {"duration", s.duration},
+                             {"save_interval", s.save_interval},
+                             {"dt", s.dt},
+                             {"dt_min", s.dt_min}})
+    require_finite(name, value);
+  if (s.duration <= 0) bad("duration", num(s.duration), "a number > 0");
+  if (s.settling_time < 0) bad("settling_time", num(s.settling_time), "a number >= 0");
+  if (s.save_interval <= 0) bad("save_interval", num(s.save_interval), "a number > 0");
+  if (s.save_interval > s.duration * (1 + 1e-12))
+    bad("save_interval", num(s.save_interval), "a number <= duration (" + num(s.duration) + ")");
+  if (s.dt <= 0) bad("dt", num(s.dt), "a number > 0");
+  if (s.dt_min <= 0) bad("dt_min", num(s.dt_min), "a number > 0");
+  const double dt_max = std::isinf(s.dt_max) ? s.save_interval : s.dt_max;
+  if (!(dt_max > 0)) bad("dt_max", num(s.dt_max), "a number > 0");
+  if (s.dt_min > dt_max) bad("dt_min", num(s.dt_min), "a number <= dt_max (" + num(dt_max) + ")");
+  if (v.controller.kind != ControllerKind::fixed && (s.dt < s.dt_min || s.dt > dt_max))
+    bad("dt", num(s.dt),
+        "a number in [dt_min, dt_max] = [" + num(s.dt_min) + ", " + num(dt_max) + "]");
+  v.controller.dt_min = s.dt_min;
+  v.controller.dt_max = dt_max;
+
+  // Controller parameters.
+  if (!(s.safety > 0 && s.safety <= 1)) bad("safety", num(s.safety), "a number in (0, 1]");
+  if (!(s.min_gain > 0 && s.min_gain <= 1)) bad("min_gain", num(s.min_gain), "a number in (0, 1]");
+  if (!(s.max_gain >= 1 && std::isfinite(s.max_gain)))
+    bad("max_gain", num(s.max_gain), "a finite number >= 1");
+  if (!(s.deadband_low <= 1 && s.deadband_low > 0))
+    bad("deadband_low", num(s.deadband_low), "a number in (0, 1]");
+  if (!(s.deadband_high >= 1 && std::isfinite(s.deadband_high)))
+    bad("deadband_high", num(s.deadband_high), "a finite number >= 1");
+  v.controller.safety = s.safety;
+  v.controller.min_gain = s.min_gain;
+  v.controller.max_gain = s.max_gain;
+  v.controller.deadband_low = s.deadband_low;
+  v.controller.deadband_high = s.deadband_high;
+  if (s.max_steps < 1) bad("max_steps", std::to_string(s.max_steps), "an integer >= 1");
+
+  // Tolerances.
+  auto tolerance = [&](const char* name, double scalar, const std::vector<double>& per) {
+    std::vector<double> out(n, scalar);
+    if (!per.empty()) {
+      if (static_cast<int>(per.size()) != n)
+        bad(std::string(name) + "_per_state", std::to_string(per.size()) + " values",
+            std::to_string(n) + " values (one per state)");
+      out = per;
+    }
+    for (double t : out)
+      if (!(t > 0) || !std::isfinite(t))
+        bad(per.empty() ? name : std::string(name) + "_per_state", num(t), "a finite number > 0");
+    return out;
+  };
+  v.atol = tolerance("atol", s.atol, s.atol_per_state);
+  v.rtol = tolerance("rtol", s.rtol, s.rtol_per_state);
+
+  // Saves: every interval from t0 + settling, and exactly at the end.
+  const double k = std::floor(s.duration / s.save_interval * (1 + 1e-12));
+  v.n_saves = static_cast<int>(k) + 1;
+  if (k * s.save_interval < s.duration * (1 - 1e-12)) v.n_saves += 1;
+  if (v.n_saves > 100000000) bad("save_interval", num(s.save_interval), "at most 1e8 saves");
+  for (int i = 0; i < v.n_saves; ++i)
+    v.save_times.push_back(i == v.n_saves - 1 ? s.t0 + s.settling_time + s.duration
+                                              : s.t0 + s.settling_time + i * s.save_interval);
+  v.saved_states = indices_of("saved_states", s.saved_states, system.states);
+  v.saved_observables = indices_of("saved_observables", s.saved_observables, system.observables);
+  if (v.saved_states.empty() && v.saved_observables.empty())
+    bad("saved_states", "none", "at least one state or observable to save");
+  if (s.saves_per_chunk < 0) bad("saves_per_chunk", std::to_string(s.saves_per_chunk), ">= 0");
+  v.saves_per_chunk = s.saves_per_chunk == 0 ? v.n_saves : std::min(s.saves_per_chunk, v.n_saves);
+  if (s.shared_layout != "interleaved" && s.shared_layout != "contiguous")
+    bad("shared_layout", "'" + s.shared_layout + "'", "'interleaved', 'contiguous'");
+  return v;
+}
+
+}  // namespace kobie
