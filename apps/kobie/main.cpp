@@ -1,130 +1,251 @@
-// The kobie command-line program.
-//
-// Until the integrator's batch API exists (see the issues), it prints the
-// configuration it runs on and integrates one real batch: N independent decay
-// systems y' = -k_i y with classical RK4 (fixed step), one system per Kokkos
-// thread, and checks every end state against the exact solution exp(-k_i t).
-#include <kobie/impl/kokkos_compat.hpp>
+// The kobie command-line program: integrates a built-in system over a batch.
+// Run with no arguments it integrates 4096 Lorenz systems (rho swept over
+// [0, 28]) for 10 time units with Dormand-Prince 5(4) and prints the report.
 #include <kobie/kobie.hpp>
 
 #include <Kokkos_Core.hpp>
 
-#include <chrono>
-#include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
+#include "cli.hpp"
+
+namespace kobie_cli {
+
+int run_lorenz(const Options&);
+int run_decay(const Options&);
+int run_linear3(const Options&);
+int run_nonlinear3(const Options&);
+int run_three_chamber(const Options&);
+int run_van_der_pol(const Options&);
+int run_robertson(const Options&);
+int run_lorenz96(const Options&);
+
+const std::map<std::string, SystemRunner>& systems() {
+  static const std::map<std::string, SystemRunner> all = {{"lorenz", run_lorenz},
+                                                          {"decay", run_decay},
+                                                          {"linear3", run_linear3},
+                                                          {"nonlinear3", run_nonlinear3},
+                                                          {"three-chamber", run_three_chamber},
+                                                          {"van-der-pol", run_van_der_pol},
+                                                          {"robertson", run_robertson},
+                                                          {"lorenz96", run_lorenz96}};
+  return all;
+}
+
+std::string help() {
+  std::ostringstream h;
+  h << "usage: kobie [options]\n"
+       "Integrates a batch of independent copies of a built-in ODE system (one per\n"
+       "parameter set / initial state) and prints a report.\n\n"
+       "system and batch\n"
+       "  --system NAME          lorenz (default), decay, linear3, nonlinear3,\n"
+       "                         three-chamber, van-der-pol, robertson, lorenz96\n"
+       "  --batch N              systems when no sweep sets the size (default 4096)\n"
+       "  --sweep NAME=LO:HI[:N] linearly spaced values of a state or parameter;\n"
+       "                         several sweeps form a grid (each then needs :N)\n"
+       "  --set NAME=VALUE       a state's initial value or a parameter for every system\n"
+       "  --precision P          double (default) or float\n"
+       "  --driver-file FILE     CSV of driver samples (header; t, then one column per\n"
+       "                         driver; uniform t; periodic). Default for systems with\n"
+       "                         drivers: 0.1 sin(2 pi t) (linear3, nonlinear3), a heart\n"
+       "                         elastance beat of period 1 (three-chamber)\n"
+       "integration\n"
+       "  --algorithm NAME       default dormand-prince-54; one of:";
+  for (const auto& a : kobie::known_algorithms()) h << " " << a;
+  h << "\n"
+       "  --controller NAME      pi (default), i, pid, gustafsson, fixed\n"
+       "  --duration T           of the saving window (default 10)\n"
+       "  --settling T           integrated first, without output (default 0)\n"
+       "  --t0 T                 start time (default 0)\n"
+       "  --save-every T         save interval (default 0.1; the last save is at the end)\n"
+       "  --dt T                 fixed step, or the first adaptive step (default 1e-3)\n"
+       "  --dt-min T, --dt-max T step bounds (defaults 1e-12 and the save interval)\n"
+       "  --atol X, --rtol X     tolerances (default 1e-6)\n"
+       "  --max-steps N          attempted steps per system (default 1e7)\n"
+       "  --save-states A,B      states to save (default all)\n"
+       "  --save-observables A,B observables to save (default all)\n"
+       "  --saves-per-launch N   saves per kernel launch (progress, memory; default all)\n"
+       "output\n"
+       "  --output FILE.csv      one row per system and save: system, status, the swept\n"
+       "                         values, t, then the saved variables\n"
+       "  --output-systems K     write only the first K systems\n"
+       "  --no-layout            leave the buffer layout out of the report\n"
+       "  --quiet                no progress line\n"
+       "Kokkos options (--kokkos-threads=N, ...) go to Kokkos. Exit status: 0, 2 for bad\n"
+       "input, 3 when some systems failed (their status is in the report and the CSV).\n";
+  return h.str();
+}
+
 namespace {
-
-struct Options {
-  long batch = 1 << 20;
-  int steps = 1000;
-  double duration = 1.0;
-};
-
-long parse_positive(const std::string& name, const std::string& value) {
+double number(const std::string& option, const std::string& v) {
   std::size_t used = 0;
-  long v = 0;
+  double x = 0;
   try {
-    v = std::stol(value, &used);
+    x = std::stod(v, &used);
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != value.size() || v <= 0)
-    throw std::invalid_argument("--" + name + " must be a positive integer, got '" + value + "'");
-  return v;
+  if (used != v.size() || v.empty())
+    throw std::invalid_argument(option + ": '" + v + "' is not a number");
+  return x;
 }
+long integer(const std::string& option, const std::string& v) {
+  const double x = number(option, v);
+  if (x != static_cast<double>(static_cast<long>(x)) || x < 0)
+    throw std::invalid_argument(option + ": '" + v + "' is not a non-negative integer");
+  return static_cast<long>(x);
+}
+std::vector<std::string> list(const std::string& v) {
+  std::vector<std::string> out;
+  std::stringstream ss(v);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  return out;
+}
+}  // namespace
 
 Options parse(int argc, char* argv[]) {
   Options o;
+  o.settings.duration = 10.0;
+  o.settings.save_interval = 0.1;
+  bool sized = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    auto value = [&](const std::string& name) -> std::string {
-      const std::string eq = "--" + name + "=";
-      if (a.rfind(eq, 0) == 0) return a.substr(eq.size());
-      if (a == "--" + name && i + 1 < argc) return argv[++i];
-      throw std::invalid_argument("--" + name + " needs a value");
-    };
-    if (a == "--help" || a == "-h") {
-      std::cout << "usage: kobie [--batch N] [--steps N]\n"
-                   "  --batch N   systems in the batch (default 1048576)\n"
-                   "  --steps N   RK4 steps over t in [0, 1] (default 1000)\n"
-                   "Kokkos options (--kokkos-threads=N, ...) are passed to Kokkos.\n";
-      std::exit(0);
-    } else if (a.rfind("--batch", 0) == 0) {
-      o.batch = parse_positive("batch", value("batch"));
-    } else if (a.rfind("--steps", 0) == 0) {
-      o.steps = static_cast<int>(parse_positive("steps", value("steps")));
-    } else if (a.rfind("--kokkos", 0) == 0) {
-      // handled by Kokkos::initialize
-    } else {
-      throw std::invalid_argument("unknown option '" + a + "' (see --help)");
+    if (a.rfind("--kokkos", 0) == 0) continue;
+    std::string v;
+    const auto eq = a.find('=');
+    const bool flag = a == "--quiet" || a == "--no-layout" || a == "--help" || a == "-h";
+    if (!flag) {
+      if (eq != std::string::npos && a.rfind("--", 0) == 0 && a.find('=') < a.size()) {
+        // --option=value (but --sweep x=1:2 keeps its own '=')
+        const std::string key = a.substr(0, eq);
+        if (key == "--sweep" || key == "--set") {
+          v = a.substr(eq + 1);
+          a = key;
+        } else {
+          v = a.substr(eq + 1);
+          a = key;
+        }
+      } else {
+        if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value (see --help)");
+        v = argv[++i];
+      }
     }
+    auto& s = o.settings;
+    if (a == "--help" || a == "-h") {
+      std::cout << help();
+      std::exit(0);
+    } else if (a == "--quiet")
+      o.quiet = true;
+    else if (a == "--no-layout")
+      o.show_layout = false;
+    else if (a == "--system") {
+      if (!systems().count(v)) {
+        std::string all;
+        for (const auto& [name, run] : systems()) all += " " + name;
+        throw std::invalid_argument("--system: '" + v +
+                                    "' is not a built-in system; allowed:" + all);
+      }
+      o.system = v;
+    } else if (a == "--batch") {
+      o.batch = integer(a, v);
+      if (o.batch < 1) throw std::invalid_argument("--batch: must be >= 1");
+      sized = true;
+    } else if (a == "--precision") {
+      if (v != "double" && v != "float")
+        throw std::invalid_argument("--precision: '" + v + "'; allowed: double, float");
+      o.precision = v;
+    } else if (a == "--sweep") {
+      const auto eqs = v.find('=');
+      if (eqs == std::string::npos)
+        throw std::invalid_argument("--sweep: '" + v + "'; allowed: NAME=LO:HI or NAME=LO:HI:N");
+      Sweep sw;
+      sw.name = v.substr(0, eqs);
+      std::vector<std::string> parts;
+      std::stringstream ss(v.substr(eqs + 1));
+      std::string part;
+      while (std::getline(ss, part, ':')) parts.push_back(part);
+      if (parts.size() < 2 || parts.size() > 3)
+        throw std::invalid_argument("--sweep: '" + v + "'; allowed: NAME=LO:HI or NAME=LO:HI:N");
+      sw.lo = number("--sweep", parts[0]);
+      sw.hi = number("--sweep", parts[1]);
+      if (parts.size() == 3) {
+        sw.count = integer("--sweep", parts[2]);
+        if (sw.count < 1) throw std::invalid_argument("--sweep: the count must be >= 1");
+      }
+      o.sweeps.push_back(sw);
+    } else if (a == "--set") {
+      const auto eqs = v.find('=');
+      if (eqs == std::string::npos)
+        throw std::invalid_argument("--set: '" + v + "'; allowed: NAME=VALUE");
+      o.sets.emplace_back(v.substr(0, eqs), number("--set", v.substr(eqs + 1)));
+    } else if (a == "--algorithm")
+      s.algorithm = v;
+    else if (a == "--controller")
+      s.controller = v;
+    else if (a == "--duration")
+      s.duration = number(a, v);
+    else if (a == "--settling")
+      s.settling_time = number(a, v);
+    else if (a == "--t0")
+      s.t0 = number(a, v);
+    else if (a == "--save-every")
+      s.save_interval = number(a, v);
+    else if (a == "--dt")
+      s.dt = number(a, v);
+    else if (a == "--dt-min")
+      s.dt_min = number(a, v);
+    else if (a == "--dt-max")
+      s.dt_max = number(a, v);
+    else if (a == "--atol")
+      s.atol = number(a, v);
+    else if (a == "--rtol")
+      s.rtol = number(a, v);
+    else if (a == "--max-steps")
+      s.max_steps = integer(a, v);
+    else if (a == "--save-states")
+      s.saved_states = list(v);
+    else if (a == "--save-observables")
+      s.saved_observables = list(v);
+    else if (a == "--saves-per-launch")
+      s.saves_per_chunk = static_cast<int>(integer(a, v));
+    else if (a == "--output")
+      o.output = v;
+    else if (a == "--output-systems")
+      o.output_systems = integer(a, v);
+    else if (a == "--driver-file")
+      o.driver_file = v;
+    else
+      throw std::invalid_argument("unknown option '" + a + "' (see --help)");
   }
+  // The default job: a Lorenz rho sweep.
+  if (o.system == "lorenz" && o.sweeps.empty() && o.sets.empty() && !sized)
+    o.sweeps.push_back({"rho", 0.0, 28.0, 0});
   return o;
 }
 
-}  // namespace
+}  // namespace kobie_cli
 
 int main(int argc, char* argv[]) {
-  Options opt;
+  kobie_cli::Options o;
   try {
-    opt = parse(argc, argv);
+    o = kobie_cli::parse(argc, argv);
   } catch (const std::exception& e) {
     std::cerr << "kobie: error: " << e.what() << "\n";
     return 2;
   }
   Kokkos::ScopeGuard guard(argc, argv);
-  std::cout << kobie::configuration_report() << "\n";
-
-  using exec = Kokkos::DefaultExecutionSpace;
-  const long n = opt.batch;
-  const int steps = opt.steps;
-  const double dt = opt.duration / steps;
-  Kokkos::View<double*> y("kobie::cli::y", n);
-
-  exec space;
-  space.fence();
-  const auto start = std::chrono::steady_clock::now();
-  Kokkos::parallel_for(
-      "kobie::cli::rk4_decay", Kokkos::RangePolicy<exec>(space, 0, n), KOKKOS_LAMBDA(long i) {
-        const double k = 0.5 + 4.5 * double(i) / double(n);  // rates swept over [0.5, 5)
-        double v = 1.0;
-        for (int s = 0; s < steps; ++s) {
-          const double k1 = -k * v;
-          const double k2 = -k * (v + 0.5 * dt * k1);
-          const double k3 = -k * (v + 0.5 * dt * k2);
-          const double k4 = -k * (v + dt * k3);
-          v += dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4);
-        }
-        y(i) = v;
-      });
-  space.fence();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  double max_rel_err = 0;
-  Kokkos::parallel_reduce(
-      "kobie::cli::check", Kokkos::RangePolicy<exec>(space, 0, n),
-      KOKKOS_LAMBDA(long i, double& m) {
-        const double k = 0.5 + 4.5 * double(i) / double(n);
-        const double exact = kobie::Impl::exp(-k * 1.0);
-        const double e = kobie::Impl::fabs(y(i) - exact) / exact;
-        m = e > m ? e : m;
-      },
-      Kokkos::Max<double>(max_rel_err));
-
-  std::cout << "batch: " << n << " decay systems, RK4, " << steps << " steps over [0, 1]\n"
-            << "max relative error vs exp(-k t): " << max_rel_err << "\n"
-            << "wall time: " << seconds << " s, " << double(n) * steps / seconds
-            << " system-steps/s\n";
-  // RK4's global error at dt = 1e-3 and k <= 5 is ~1e-11; anything far above
-  // that means the kernel computed something else.
-  if (!(max_rel_err < 1e-9)) {
-    std::cerr << "kobie: error: RK4 result disagrees with the exact solution\n";
+  try {
+    return kobie_cli::systems().at(o.system)(o);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "kobie: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "kobie: error: " << e.what() << "\n";
     return 1;
   }
-  return 0;
 }

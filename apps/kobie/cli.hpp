@@ -1,0 +1,46 @@
+#pragma once
+// The kobie command line: options, and the run of one built-in system.
+// Each built-in system's run is compiled in its own source file
+// (run_<system>.cpp) so the kernels build in parallel.
+
+#include <kobie/kobie.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kobie_cli {
+
+struct Sweep {
+  std::string name;
+  double lo = 0, hi = 0;
+  long count = 0;  // 0: the batch size (one sweep only)
+};
+
+struct Options {
+  std::string system = "lorenz";
+  long batch = 4096;
+  std::string precision = "double";
+  kobie::IntegrationSettings settings;
+  std::vector<Sweep> sweeps;
+  std::vector<std::pair<std::string, double>> sets;  // name=value for states or parameters
+  std::string output;                                // CSV path; empty: none
+  long output_systems = -1;                          // systems written to the CSV; -1: all
+  std::string driver_file;  // CSV of driver samples; empty: the system's built-in forcing
+  bool quiet = false;
+  bool show_layout = true;
+};
+
+/// Parses argv (Kokkos' own --kokkos-* options are skipped); throws
+/// std::invalid_argument naming the option and the problem.
+Options parse(int argc, char* argv[]);
+std::string help();
+
+using SystemRunner = std::function<int(const Options&)>;
+/// Every built-in system, by command-line name.
+const std::map<std::string, SystemRunner>& systems();
+
+}  // namespace kobie_cli
