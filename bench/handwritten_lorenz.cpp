@@ -8,6 +8,7 @@
 //  * vectorised: systems innermost in blocks of 64, one RK4 step for the whole
 //                block at a time under `omp simd`: the speed of light on a CPU
 #include "bench_context.hpp"
+#include "lorenz_problem.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -27,7 +28,8 @@ template <class T>
 struct LorenzBatch {
   std::vector<T> x, y, z, rho;
   explicit LorenzBatch(std::size_t n) : x(n, T(1)), y(n, T(0)), z(n, T(0)), rho(n) {
-    for (std::size_t i = 0; i < n; ++i) rho[i] = T(21.0 * double(i) / double(n > 1 ? n - 1 : 1));
+    const auto r = kobie_bench::lorenz_rho(static_cast<long>(n));
+    for (std::size_t i = 0; i < n; ++i) rho[i] = T(r[i]);
   }
   void reset() {
     std::fill(x.begin(), x.end(), T(1));
@@ -58,13 +60,8 @@ inline void rk4_step(T& x, T& y, T& z, T rho, T dt) {
   z += w * (k1z + T(2) * k2z + T(2) * k3z + k4z);
 }
 
-struct Problem {
-  long systems;
-  int steps;
-};
-
-Problem problem() {
-  return kobie_bench::smoke_mode() ? Problem{1 << 10, 10} : Problem{1 << 16, 1000};
+kobie_bench::LorenzProblem problem() {
+  return kobie_bench::lorenz_problem();
 }
 
 template <class T>
@@ -116,12 +113,12 @@ void vectorised_loop(LorenzBatch<T>& b, int steps, T dt) {
 
 template <class T, void (*Loop)(LorenzBatch<T>&, int, T)>
 void BM_lorenz_rk4(benchmark::State& state) {
-  const Problem p = problem();
+  const auto p = problem();
   LorenzBatch<T> batch(static_cast<std::size_t>(p.systems));
   for (auto _ : state) {
     batch.reset();
     const auto start = std::chrono::steady_clock::now();
-    Loop(batch, p.steps, T(1e-3));
+    Loop(batch, p.steps, T(p.t_end / p.steps));
     state.SetIterationTime(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     benchmark::DoNotOptimize(batch.x.data());

@@ -31,6 +31,12 @@ function(kobie_target_defaults target)
   else()
     target_compile_options(${target} PRIVATE -Wall -Wextra)
   endif()
+  # GCC 12 reports false -Wrestrict positives inside std::string's operator+
+  # in C++20 mode (GCC bug 105329); keep them from failing -Werror builds.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 12
+     AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+    target_compile_options(${target} PRIVATE -Wno-error=restrict)
+  endif()
   if(KOBIE_NATIVE_ARCH)
     get_target_property(_type ${target} TYPE)
     if(_type STREQUAL "EXECUTABLE")

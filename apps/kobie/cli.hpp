@@ -32,6 +32,8 @@ struct Options {
   std::string driver_file;  // CSV of driver samples; empty: the system's built-in forcing
   bool quiet = false;
   bool show_layout = true;
+  bool sized = false;         // --batch given
+  bool system_given = false;  // --system given
 };
 
 /// Parses argv (Kokkos' own --kokkos-* options are skipped); throws
@@ -40,7 +42,13 @@ Options parse(int argc, char* argv[]);
 std::string help();
 
 using SystemRunner = std::function<int(const Options&)>;
-/// Every built-in system, by command-line name.
+/// The systems this command line offers, by name, and the default one (the
+/// program defines both).
 const std::map<std::string, SystemRunner>& systems();
+const std::string& default_system();
+
+/// Parses the options, applies `defaults`, initialises Kokkos and runs the
+/// chosen system; returns the exit status (0, 2 bad input, 3 failed systems).
+int cli_main(int argc, char* argv[], const std::function<void(Options&)>& defaults = {});
 
 }  // namespace kobie_cli

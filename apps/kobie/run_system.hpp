@@ -13,33 +13,33 @@
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include "cli.hpp"
 
 namespace kobie_cli {
 
-/// The built-in forcing of systems with drivers (see --help).
+template <class S, class = void>
+struct has_default_drivers : std::false_type {};
+template <class S>
+struct has_default_drivers<S, std::void_t<decltype(S::default_drivers())>> : std::true_type {};
+
+/// The forcing of systems with drivers when no --driver-file is given: the
+/// system's own default_drivers(), else 0.1 sin(2 pi t) for every driver.
 template <class System>
 kobie::DriverSamples default_drivers() {
-  kobie::DriverSamples d;
-  if constexpr (System::n_drivers > 0) {
+  if constexpr (has_default_drivers<System>::value) {
+    return System::default_drivers();
+  } else {
+    kobie::DriverSamples d;
     const int n = 128;  // samples over one period of 1 time unit
     d.dt = 1.0 / n;
     d.ends = kobie::DriverEnds::periodic;
     d.values.assign(System::n_drivers, std::vector<double>(n));
-    for (int k = 0; k < System::n_drivers; ++k)
-      for (int i = 0; i < n; ++i) {
-        const double t = i * d.dt;
-        if (std::string(System::name()) == "three-chamber") {
-          // Normalised heart elastance: a contraction peaking at 0.3 s of a
-          // 1 s beat over a small diastolic floor.
-          d.values[k][i] = 0.02 + std::exp(-60.0 * (t - 0.3) * (t - 0.3));
-        } else {
-          d.values[k][i] = 0.1 * std::sin(2 * 3.141592653589793 * t);
-        }
-      }
+    for (auto& row : d.values)
+      for (int i = 0; i < n; ++i) row[i] = 0.1 * std::sin(2 * 3.141592653589793 * i * d.dt);
+    return d;
   }
-  return d;
 }
 
 /// Reads driver samples: a CSV with a header, a first column t (uniformly

@@ -407,7 +407,13 @@ class PersistentStorage {
 
 /// A component's buffers for one lane under placement `P`. `SlotBase` is the
 /// component's first slot in the root's tree.
-template <class P, class C, bool VectorPasses, class Root, int SlotBase = 0>
+/// How a Memory knows the shared slice layout: from the table at run time,
+/// or fixed at compile time (the host lane loop compiles its interleaved case
+/// with a constant lane step, the form GCC vectorises).
+enum class SliceLayoutKnown : int { at_run_time = -1, contiguous = 0, interleaved = 1 };
+
+template <class P, class C, bool VectorPasses, class Root, int SlotBase = 0,
+          SliceLayoutKnown Layout = SliceLayoutKnown::at_run_time>
 struct Memory {
   using placement = P;
   using component = C;
@@ -416,7 +422,8 @@ struct Memory {
   static constexpr int child_count = Impl::list_size<typename Impl::children_of<C>::type>::value;
 
   const AllocatorTable<Root>& table;
-  const LaneContext& ctx;
+  LaneContext ctx;  // by value: a reference would make every lane's context an address-taken array
+                    // in host SIMD loops
 
   template <int I>
   KOKKOS_INLINE_FUNCTION static constexpr Location location() {
@@ -451,8 +458,7 @@ struct Memory {
     if constexpr (location<I>() != Location::persistent) {
       constexpr int n = C::buffer(I).size;
       const auto slot = save_slot<I>();
-      KOBIE_UNROLL
-      for (int k = 0; k < n; ++k) slot[k] = buffer[k];
+      Impl::for_n<n>([&](const int k) KOBIE_INLINE_LAMBDA { slot[k] = buffer[k]; });
     }
   }
 
@@ -462,8 +468,7 @@ struct Memory {
     if constexpr (location<I>() != Location::persistent) {
       constexpr int n = C::buffer(I).size;
       const auto slot = save_slot<I>();
-      KOBIE_UNROLL
-      for (int k = 0; k < n; ++k) buffer[k] = slot[k];
+      Impl::for_n<n>([&](const int k) KOBIE_INLINE_LAMBDA { buffer[k] = slot[k]; });
     }
   }
 
@@ -473,7 +478,7 @@ struct Memory {
     using List = typename Impl::children_of<C>::type;
     using Child = typename Impl::list_at<K, List>::type;
     constexpr int base = SlotBase + C::buffer_count + Impl::list_at<K, List>::slots_before;
-    return Memory<P, Child, VectorPasses, Root, base>{table, ctx};
+    return Memory<P, Child, VectorPasses, Root, base, Layout>{table, ctx};
   }
 
  private:
@@ -489,13 +494,19 @@ struct Memory {
     // Both layouts as base + a + lane * b with lane-independent a and b, so the
     // address stays affine in the lane index (a select between two pointer
     // formulas would stop the host lane loop from vectorising).
-    // Every load unconditional (a conditional load is a masked load the
-    // vectoriser cannot always handle).
-    const bool inter = table.shared_layout == SharedSliceLayout::interleaved;
-    const std::int64_t lane_bytes = table.shared_lane_bytes;
-    const std::int64_t a = inter ? std::int64_t(offset) * ctx.lanes : std::int64_t(offset);
-    const std::int64_t b = inter ? std::int64_t(sizeof(T)) : lane_bytes;
-    const std::int64_t stride = inter ? std::int64_t(ctx.lanes) : 1;
+    // Both layouts in one formula, base + a + lane * b, with a, b and the
+    // stride plain arithmetic on lane-independent values (no select): the
+    // address stays affine in the lane index for the host lane loop's
+    // vectoriser. interleaved: a = offset * lanes, b = sizeof(T), stride =
+    // lanes; contiguous: a = offset, b = lane_bytes, stride = 1.
+    std::int64_t il;
+    if constexpr (Layout == SliceLayoutKnown::at_run_time)
+      il = table.shared_layout == SharedSliceLayout::interleaved ? 1 : 0;
+    else
+      il = Layout == SliceLayoutKnown::interleaved ? 1 : 0;
+    const std::int64_t stride = 1 + il * (ctx.lanes - 1);
+    const std::int64_t a = std::int64_t(offset) * stride;
+    const std::int64_t b = il * std::int64_t(sizeof(T)) + (1 - il) * table.shared_lane_bytes;
     T* p = reinterpret_cast<T*>(ctx.shared_base + a + ctx.lane * b) + skip * stride;
     return {p, stride};
   }
@@ -508,8 +519,9 @@ struct Memory {
 };
 
 /// The memory of the root component for one lane.
-template <class P, bool VectorPasses, class Root>
-KOKKOS_FORCEINLINE_FUNCTION Memory<P, Root, VectorPasses, Root, 0> root_memory(
+template <class P, bool VectorPasses, class Root,
+          SliceLayoutKnown Layout = SliceLayoutKnown::at_run_time>
+KOKKOS_FORCEINLINE_FUNCTION Memory<P, Root, VectorPasses, Root, 0, Layout> root_memory(
     const AllocatorTable<Root>& table, const LaneContext& ctx) {
   return {table, ctx};
 }

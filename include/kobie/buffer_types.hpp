@@ -118,17 +118,19 @@ KOKKOS_INLINE_FUNCTION constexpr Resolution resolve_location(Location chosen, bo
 }  // namespace Impl
 }  // namespace kobie
 
-/// Asks the compiler to unroll the next loop fully (constant trip counts):
-/// indexes into `LocalArray`s then become constants and the arrays stay in
-/// registers on CUDA.
+/// Asks the compiler to unroll the next loop by up to 16: loops over a small
+/// system's states (and other compile-time trip counts up to 16) unroll
+/// fully, so indexes into `LocalArray`s become constants and the arrays stay
+/// in registers on CUDA; loops over large systems stay loops (their buffers
+/// live in shared memory, and full unrolling would only bloat the code).
 #if defined(__CUDA_ARCH__)
-#define KOBIE_UNROLL _Pragma("unroll")
+#define KOBIE_UNROLL _Pragma("unroll 16")
 #elif defined(__CUDACC__)
 #define KOBIE_UNROLL  // nvcc's host pass: the host compiler would not know the pragma
 #elif defined(__clang__)
-#define KOBIE_UNROLL _Pragma("unroll")
+#define KOBIE_UNROLL _Pragma("unroll 16")
 #elif defined(__GNUC__)
-#define KOBIE_UNROLL _Pragma("GCC unroll 64")
+#define KOBIE_UNROLL _Pragma("GCC unroll 16")
 #else
 #define KOBIE_UNROLL
 #endif
@@ -148,3 +150,19 @@ KOKKOS_INLINE_FUNCTION constexpr Resolution resolve_location(Location chosen, bo
 #else
 #define KOBIE_HOST_NOINLINE
 #endif
+
+namespace kobie::Impl {
+/// `f(i)` for i in [0, N): unrolled at compile time for N <= 16 (a system's
+/// states, a tableau's stages: indexes into register arrays become constants,
+/// and a host lane loop around it has no inner loop left to stop the
+/// vectoriser), a plain loop above.
+template <int N, class F, int I = 0>
+KOKKOS_FORCEINLINE_FUNCTION void for_n(const F& f) {
+  if constexpr (N > 16) {
+    for (int i = 0; i < N; ++i) f(i);
+  } else if constexpr (I < N) {
+    f(I);
+    for_n<N, F, I + 1>(f);
+  }
+}
+}  // namespace kobie::Impl

@@ -44,15 +44,19 @@ struct ControllerParams {
   double deadband_high = 1.2;
   double dt_min = 1e-12;
   double dt_max = 1e300;
-  /// Exponents on err, err1, err2 (f = safety err^-a err1^b err2^-c), from
-  /// the kind and order (`set_exponents`).
-  double a = 0.0, b = 0.0, c = 0.0;
+  /// Exponents on err, err1, err2 (f = safety err^-a err1^b err2^-c) and
+  /// 1 / k, from the kind and order (`set_exponents`): precomputed so that
+  /// the device code holds no int-to-float conversion.
+  double a = 0.0, b = 0.0, c = 0.0, inv_k = 0.2;
   bool predictive = false;
+  bool fixed = false;
 
   void set_exponents() {
     const double k = order + 1.0;
     a = b = c = 0.0;
+    inv_k = 1.0 / k;
     predictive = false;
+    fixed = kind == ControllerKind::fixed;
     switch (kind) {
       case ControllerKind::fixed:
         break;
@@ -79,43 +83,38 @@ struct ControllerHistory {
   double h1 = 0.0;       ///< the last accepted step size (0: none yet)
 };
 
-struct ControllerDecision {
-  bool accept;
-  double next_dt;
-};
-
-/// Decides on a step of size `h` with squared error norm `err_sq`; updates
-/// `hist` when it accepts. Branch-free apart from selects.
-KOKKOS_FORCEINLINE_FUNCTION ControllerDecision control_step(const ControllerParams& c,
-                                                            ControllerHistory& hist, double h,
-                                                            double err_sq) {
+/// Decides on a step of size `h` with squared error norm `err_sq`: returns
+/// whether to accept it and writes the next step size to `next_dt`; updates
+/// `hist` when it accepts. Branch-free: every term is computed and the kind's
+/// choices are selects, so a host pass over many lanes stays one SIMD loop
+/// (a conditional region holding a division or a conversion is not
+/// if-converted by GCC under its default -ftrapping-math; plain scalars
+/// rather than a returned struct keep everything in registers).
+KOKKOS_FORCEINLINE_FUNCTION bool control_step(const ControllerParams& c, ControllerHistory& hist,
+                                              double h, double err_sq, double& next_dt) {
   using namespace Impl;  // quiet comparisons and pow_approx
-  // The kind is the same for every lane of a launch: these branches are
-  // uniform (never divergent on CUDA, unswitched out of host lane loops).
-  if (c.kind == ControllerKind::fixed) return {true, h};
+  const bool fixed = lane_flag(h, c.fixed);
+  const bool predictive = lane_flag(h, c.predictive);
   const bool finite = Impl::isfinite(err_sq);
-  const double e2 = finite ? max_of(err_sq, 1e-20) : 1.0;
-  double f = c.safety * pow_approx(e2, -0.5 * c.a);
-  if (c.b != 0.0) f *= pow_approx(hist.err1_sq, 0.5 * c.b);
-  if (c.c != 0.0) f *= pow_approx(hist.err2_sq, -0.5 * c.c);
+  const double e2 = select(finite, max_of(err_sq, 1e-20), 1.0);
+  double f = c.safety * pow_approx(e2, -0.5 * c.a) * pow_approx(hist.err1_sq, 0.5 * c.b) *
+             pow_approx(hist.err2_sq, -0.5 * c.c);
   const bool accept = finite & le(err_sq, 1.0);
-  if (c.predictive) {
-    const bool have_h1 = gt(hist.h1, 0.0);
-    const double g = c.safety * (h / (have_h1 ? hist.h1 : 1.0)) *
-                     pow_approx(hist.err1_sq, 0.5 / (c.order + 1.0)) *
-                     pow_approx(e2, -1.0 / (c.order + 1.0));
-    f = have_h1 & accept & lt(g, f) ? g : f;
-  }
+  const bool have_h1 = gt(hist.h1, 0.0);
+  const double g = c.safety * (h / select(have_h1, hist.h1, 1.0)) *
+                   pow_approx(hist.err1_sq, 0.5 * c.inv_k) * pow_approx(e2, -c.inv_k);
+  f = select(predictive & have_h1 & accept & lt(g, f), g, f);
   f = clamp_to(f, c.min_gain, c.max_gain);
-  f = finite ? f : c.min_gain;
-  f = !accept & gt(f, 1.0) ? 1.0 : f;
-  f = accept & ge(f, c.deadband_low) & le(f, c.deadband_high) ? 1.0 : f;
+  f = select(finite, f, c.min_gain);
+  f = select(!accept & gt(f, 1.0), 1.0, f);
+  f = select(accept & ge(f, c.deadband_low) & le(f, c.deadband_high), 1.0, f);
   const double next = clamp_to(h * f, c.dt_min, c.dt_max);
-  const bool record = accept;
-  hist.err2_sq = record ? hist.err1_sq : hist.err2_sq;
-  hist.err1_sq = record ? e2 : hist.err1_sq;
-  hist.h1 = record ? h : hist.h1;
-  return {accept, next};
+  const bool record = accept & !fixed;
+  hist.err2_sq = select(record, hist.err1_sq, hist.err2_sq);
+  hist.err1_sq = select(record, e2, hist.err1_sq);
+  hist.h1 = select(record, h, hist.h1);
+  next_dt = select(fixed, h, next);
+  return accept | fixed;
 }
 
 }  // namespace kobie

@@ -19,6 +19,7 @@
 #include <Kokkos_Core.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -147,28 +148,48 @@ struct DriverSet {
     Kokkos::deep_copy(second, hm);
   }
 
-  /// Driver `d` at time `t`.
-  KOKKOS_INLINE_FUNCTION double operator()(int d, double t) const {
-    if (n_samples == 1) return values(d, 0);
-    double x = (t - t0) / dt;
-    int i;
-    if (periodic) {
-      const double period = n_samples;
-      x = x - period * Impl::floor(x / period);
-      i = static_cast<int>(x);
-      if (i >= n_samples) i = n_samples - 1;
-    } else {
-      if (x <= 0) return values(d, 0);
-      if (x >= n_samples - 1) return values(d, n_samples - 1);
-      i = static_cast<int>(x);
-      if (i > n_samples - 2) i = n_samples - 2;
+  /// The evaluator kernels use: raw pointers and scalars, trivially copyable
+  /// (a copy in a local never aliases anything a kernel writes).
+  struct Evaluator {
+    const double* values = nullptr;  // (driver, sample), row-major
+    const double* second = nullptr;
+    double t0 = 0.0;
+    double dt = 1.0;
+    int n_samples = 0;
+    bool periodic = true;
+
+    /// Driver `d` at time `t`.
+    KOKKOS_INLINE_FUNCTION double operator()(int d, double t) const {
+      const double* y = values + std::int64_t(d) * n_samples;
+      const double* m = second + std::int64_t(d) * n_samples;
+      if (n_samples == 1) return y[0];
+      double x = (t - t0) / dt;
+      int i;
+      if (periodic) {
+        const double period = n_samples;
+        x = x - period * Impl::floor(x / period);
+        i = static_cast<int>(x);
+        if (i >= n_samples) i = n_samples - 1;
+      } else {
+        if (x <= 0) return y[0];
+        if (x >= n_samples - 1) return y[n_samples - 1];
+        i = static_cast<int>(x);
+        if (i > n_samples - 2) i = n_samples - 2;
+      }
+      const int j = i + 1 < n_samples ? i + 1 : 0;  // wraps only when periodic
+      const double u = x - i;                       // in [0, 1)
+      const double w = 1.0 - u;
+      const double h2 = dt * dt / 6.0;
+      return w * y[i] + u * y[j] + h2 * ((w * w * w - w) * m[i] + (u * u * u - u) * m[j]);
     }
-    const int j = i + 1 < n_samples ? i + 1 : 0;  // wraps only when periodic
-    const double u = x - i;                       // in [0, 1)
-    const double w = 1.0 - u;
-    const double h2 = dt * dt / 6.0;
-    return w * values(d, i) + u * values(d, j) +
-           h2 * ((w * w * w - w) * second(d, i) + (u * u * u - u) * second(d, j));
+  };
+  KOKKOS_INLINE_FUNCTION Evaluator evaluator() const {
+    return {values.data(), second.data(), t0, dt, n_samples, periodic};
+  }
+
+  /// Driver `d` at time `t` (host or device, where the Views live).
+  KOKKOS_INLINE_FUNCTION double operator()(int d, double t) const {
+    return Evaluator{values.data(), second.data(), t0, dt, n_samples, periodic}(d, t);
   }
 };
 

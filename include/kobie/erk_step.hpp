@@ -52,12 +52,13 @@ struct StageSlice {
 /// the last stage's input and is copied, not re-accumulated).
 template <class Tab>
 constexpr bool weights_are_last_row() {
-  if (Tab::stages < 2) return false;
+  // (No early return: nvcc warns that the loop is unreachable for 1 stage.)
+  bool same = Tab::stages >= 2;
   for (int j = 0; j < Tab::stages; ++j) {
     const double last = j < Tab::stages - 1 ? Tab::a(Tab::stages - 1, j) : 0.0;
-    if (last != Tab::b(j)) return false;
+    same = same && last == Tab::b(j);
   }
-  return true;
+  return same;
 }
 }  // namespace Impl
 
@@ -122,10 +123,10 @@ struct ErkStep {
   /// One attempt from (t, y) with step h into y_new. `rhs(t, y, dydt)`
   /// evaluates the system (drivers included); `decide(err_sq)` is the
   /// controller, given the squared error norm (0 for tableaus without an
-  /// estimate): its decision is returned, and the FSAL derivative is kept
-  /// only when it accepts.
+  /// estimate): whether it accepts is returned, and the FSAL derivative is
+  /// kept only then.
   template <class Mem, class Y, class YN, class F, class Rhs, class Decide, class Log>
-  KOKKOS_FORCEINLINE_FUNCTION static auto attempt(const Mem& mem, double t, double h, const Y& y,
+  KOKKOS_FORCEINLINE_FUNCTION static bool attempt(const Mem& mem, double t, double h, const Y& y,
                                                   YN& y_new, F& fsal, const Rhs& rhs,
                                                   const Tolerances<n>& tol, const Decide& decide,
                                                   int& evals, const Log& log) {
@@ -135,8 +136,7 @@ struct ErkStep {
     {
       auto k0 = Impl::StageSlice<decltype(k), n>{k, 0};
       if constexpr (Tab::fsal) {
-        KOBIE_UNROLL
-        for (int i = 0; i < n; ++i) k0[i] = fsal[i];
+        Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { k0[i] = fsal[i]; });
       } else {
         (void)fsal;
         rhs(t, y, k0);
@@ -146,42 +146,39 @@ struct ErkStep {
     }
     Impl::static_for<1, stages>([&](auto S) KOBIE_INLINE_LAMBDA {
       constexpr int s = decltype(S)::value;
-      KOBIE_UNROLL
-      for (int i = 0; i < n; ++i) {
+      Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
         T acc = T(0);
         Impl::static_for<0, s>([&](auto J) KOBIE_INLINE_LAMBDA {
           constexpr double a = Tab::a(s, decltype(J)::value);
           if constexpr (a != 0.0) acc += T(a) * k[decltype(J)::value * n + i];
         });
         ys[i] = y[i] + th * acc;
-      }
+      });
       auto ks = Impl::StageSlice<decltype(k), n>{k, s};
       rhs(t + Tab::c(s) * h, ys, ks);
       ++evals;
       log.stage(s, t + Tab::c(s) * h, ys, ks);
     });
     if constexpr (Impl::weights_are_last_row<Tab>()) {
-      KOBIE_UNROLL
-      for (int i = 0; i < n; ++i) y_new[i] = ys[i];
+      Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { y_new[i] = ys[i]; });
     } else {
-      KOBIE_UNROLL
-      for (int i = 0; i < n; ++i) {
+      Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
         T acc = T(0);
         Impl::static_for<0, stages>([&](auto J) KOBIE_INLINE_LAMBDA {
           constexpr double b = Tab::b(decltype(J)::value);
           if constexpr (b != 0.0) acc += T(b) * k[decltype(J)::value * n + i];
         });
         y_new[i] = y[i] + th * acc;
-      }
+      });
     }
     const double err_sq = error_norm_sq(mem, y, y_new, k, th, tol, log);
-    const auto d = decide(err_sq);
+    const bool accept = decide(err_sq);
     if constexpr (Tab::fsal) {
-      KOBIE_UNROLL
-      for (int i = 0; i < n; ++i) fsal[i] = d.accept ? k[(stages - 1) * n + i] : fsal[i];
+      Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
+        fsal[i] = Impl::select(accept, T(k[(stages - 1) * n + i]), T(fsal[i]));
+      });
     }
-    log.step(t, h, err_sq, d.accept, d.next_dt);
-    return d;
+    return accept;
   }
 
  private:
@@ -197,8 +194,7 @@ struct ErkStep {
     } else {
       auto err = mem.template get<error_estimate>();
       double sum = 0.0, sum3 = 0.0;
-      KOBIE_UNROLL
-      for (int i = 0; i < n; ++i) {
+      Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
         T acc = T(0), acc3 = T(0);
         Impl::static_for<0, stages>([&](auto J) KOBIE_INLINE_LAMBDA {
           constexpr double e = Tab::e(decltype(J)::value);
@@ -217,13 +213,14 @@ struct ErkStep {
           const double r3 = double(th * acc3) / scale;
           sum3 += r3 * r3;
         }
-      }
+      });
       double norm_sq;
       if constexpr (Tab::dual_error) {
         // Hairer's DOP853 estimate err5^2 / sqrt(err5^2 + 0.01 err3^2) as an
         // RMS norm, squared: sum^2 / (n (sum + 0.01 sum3)).
         const double den = sum + 0.01 * sum3;
-        norm_sq = Impl::gt(den, 0.0) ? sum * sum / (Impl::gt(den, 0.0) ? den * n : 1.0) : 0.0;
+        const bool positive = Impl::gt(den, 0.0);
+        norm_sq = Impl::select(positive, sum * sum / Impl::select(positive, den * n, 1.0), 0.0);
       } else {
         norm_sq = sum / n;
       }

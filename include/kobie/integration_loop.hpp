@@ -154,7 +154,7 @@ struct IntegrationKernel {
   Log log;
 
   template <class Mem>
-  KOKKOS_FORCEINLINE_FUNCTION auto step_memory(const Mem& mem) const {
+  KOKKOS_FORCEINLINE_FUNCTION static auto step_memory(const Mem& mem) {
     return mem.template child<0>();
   }
 
@@ -168,34 +168,49 @@ struct IntegrationKernel {
     decltype(std::declval<const Mem&>().template child<0>().template get<Step::fsal_rhs>()) fsal;
   };
   template <class Mem>
-  KOKKOS_FORCEINLINE_FUNCTION Lane<Mem> lane_buffers(const Mem& mem) const {
+  KOKKOS_FORCEINLINE_FUNCTION static Lane<Mem> lane_buffers(const Mem& mem) {
     return {mem.template get<Loop::state>(), mem.template get<Loop::clock>(),
             mem.template get<Loop::history>(), mem.template get<Loop::counters>(),
             step_memory(mem).template get<Step::fsal_rhs>()};
   }
 
+  /// What the per-lane code reads besides its buffers, as plain values and
+  /// raw pointers. The host lane loop works on a local copy: a local cannot
+  /// alias the scratch memory the loop writes, so its loads leave the loop
+  /// (read through `this`, every store would force them to be reloaded, and
+  /// GCC's vectoriser gives up on such "interleaved" invariant loads).
+  struct Env {
+    System system;
+    LoopConfig<System> cfg;
+    const T* parameters;  // (parameter, system), row-major
+    std::int64_t n_systems;
+    typename DriverSet<memory_space>::Evaluator drivers;
+    Log log;
+  };
+  KOKKOS_INLINE_FUNCTION Env env() const {
+    return {system, cfg, parameter_values.data(), n_systems, drivers.evaluator(), log};
+  }
+
   /// The right-hand side with this system's parameters and the drivers at
   /// the stage time.
   template <class P, class DV>
-  KOKKOS_FORCEINLINE_FUNCTION auto rhs_of(const P& p, DV& dv) const {
+  KOKKOS_FORCEINLINE_FUNCTION static auto rhs_of(const Env& e, const P& p, DV& dv) {
     return [&](double ts, const auto& ys, auto& dydt) KOBIE_INLINE_LAMBDA {
       if constexpr (System::n_drivers > 0) {
-        KOBIE_UNROLL
-        for (int d = 0; d < System::n_drivers; ++d) dv[d] = T(drivers(d, ts));
+        Impl::for_n<System::n_drivers>([&](const int d)
+                                           KOBIE_INLINE_LAMBDA { dv[d] = T(e.drivers(d, ts)); });
       }
-      system.rhs(ts, ys, p, dv, dydt);
+      e.system.rhs(ts, ys, p, dv, dydt);
     };
   }
 
   template <class Mem>
-  KOKKOS_FORCEINLINE_FUNCTION auto parameters_of(const Mem& mem, std::int64_t sys) const {
+  KOKKOS_FORCEINLINE_FUNCTION static auto parameters_of(const Env& e, const Mem& mem,
+                                                        std::int64_t sys) {
     auto p = mem.template get<Loop::parameters>();
-    // Raw indexing (the View is (parameter, system), LayoutRight): a View
-    // access with a 64-bit system index kept GCC from vectorising the host
-    // lane loop.
-    const T* values = parameter_values.data() + sys;
-    KOBIE_UNROLL
-    for (int j = 0; j < System::n_parameters; ++j) p[j] = values[j * n_systems];
+    const T* values = e.parameters + sys;
+    Impl::for_n<System::n_parameters>([&](const int j)
+                                          KOBIE_INLINE_LAMBDA { p[j] = values[j * e.n_systems]; });
     return p;
   }
 
@@ -203,11 +218,9 @@ struct IntegrationKernel {
   template <class Mem, class L>
   KOKKOS_FORCEINLINE_FUNCTION void begin(const Mem& mem, L& l, std::int64_t sys) const {
     if (cfg.first_launch) {
-      KOBIE_UNROLL
-      for (int c = 0; c < Loop::c_count; ++c) l.counters[c] = 0;
+      Impl::for_n<Loop::c_count>([&](const int c) KOBIE_INLINE_LAMBDA { l.counters[c] = 0; });
       if (cfg.resume) {
-        KOBIE_UNROLL
-        for (int i = 0; i < n; ++i) l.y[i] = resume_states(i, sys);
+        Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { l.y[i] = resume_states(i, sys); });
         l.clock[0] = resume_clocks(0, sys);
         l.clock[1] = resume_clocks(1, sys);
         l.hist[0] = resume_clocks(2, sys);
@@ -218,18 +231,18 @@ struct IntegrationKernel {
         l.counters[Loop::c_rejected] = resume_stats(stat_rejected, sys);
         l.counters[Loop::c_evals] = resume_stats(stat_rhs_evals, sys);
       } else {
-        KOBIE_UNROLL
-        for (int i = 0; i < n; ++i) l.y[i] = initial_states(i, sys);
+        Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { l.y[i] = initial_states(i, sys); });
         l.clock[0] = cfg.t0;
         l.clock[1] = cfg.dt0;
         l.hist[0] = 1.0;
         l.hist[1] = 1.0;
         l.hist[2] = 0.0;
       }
-      const auto p = parameters_of(mem, sys);
+      const Env e = env();
+      const auto p = parameters_of(e, mem, sys);
       auto dv = mem.template get<Loop::driver_values>();
       int evals = 0;
-      Step::init_fsal(double(l.clock[0]), l.y, l.fsal, rhs_of(p, dv), evals);
+      Step::init_fsal(double(l.clock[0]), l.y, l.fsal, rhs_of(e, p, dv), evals);
       l.counters[Loop::c_evals] += evals;
     } else {
       mem.template restore<Loop::state>(l.y);
@@ -252,8 +265,7 @@ struct IntegrationKernel {
     stats(stat_accepted, sys) = l.counters[Loop::c_accepted];
     stats(stat_rejected, sys) = l.counters[Loop::c_rejected];
     stats(stat_rhs_evals, sys) = l.counters[Loop::c_evals];
-    KOBIE_UNROLL
-    for (int i = 0; i < n; ++i) end_states(i, sys) = l.y[i];
+    Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { end_states(i, sys) = l.y[i]; });
     end_clocks(0, sys) = l.clock[0];
     end_clocks(1, sys) = l.clock[1];
     end_clocks(2, sys) = l.hist[0];
@@ -263,7 +275,7 @@ struct IntegrationKernel {
 
   /// Whether the lane still has to step towards `target`.
   template <class L>
-  KOKKOS_FORCEINLINE_FUNCTION bool active(const L& l, double target) const {
+  KOKKOS_FORCEINLINE_FUNCTION static bool active(const L& l, double target) {
     return (l.counters[Loop::c_status] == 0) & Impl::lt(l.clock[0], target);
   }
 
@@ -271,59 +283,82 @@ struct IntegrationKernel {
   /// h = 0 and changes nothing). Branch-free apart from selects, so that a
   /// host pass over many lanes vectorises. Returns whether the lane is still
   /// active afterwards.
-  template <class Mem, class L>
-  KOKKOS_FORCEINLINE_FUNCTION bool advance(const Mem& mem, L& l, std::int64_t sys,
-                                           double target) const {
+  template <bool KnownFixed = false, class Mem, class L>
+  KOKKOS_FORCEINLINE_FUNCTION static bool advance(const Env& e, const Mem& mem, L& l,
+                                                  std::int64_t sys, double target) {
+    const LoopConfig<System>& cfg = e.cfg;
     const bool act = active(l, target);
     const double t = l.clock[0];
     const double dt = l.clock[1];
     const double remaining = target - t;
     const bool land = Impl::ge(dt, remaining * (1.0 - 1e-12));
-    const double h = act ? (land ? remaining : dt) : 0.0;
-    const auto p = parameters_of(mem, sys);
+    const double h = Impl::select(act, Impl::select(land, remaining, dt), 0.0);
+    const auto p = parameters_of(e, mem, sys);
     auto dv = mem.template get<Loop::driver_values>();
     auto y_new = mem.template get<Loop::proposal>();
     ControllerHistory hist{l.hist[0], l.hist[1], l.hist[2]};
     bool finite = true;
-    auto decide = [&](double err_sq) KOBIE_INLINE_LAMBDA {
-      KOBIE_UNROLL
-      for (int i = 0; i < n; ++i) finite = finite & bool(Impl::isfinite(double(y_new[i])));
-      ControllerDecision d = control_step(cfg.controller, hist, h, err_sq);
-      d.accept = d.accept & finite & act;
-      return d;
+    double next_dt = dt;
+    double err_sq = 0.0;
+    auto decide = [&](double e_sq) KOBIE_INLINE_LAMBDA {
+      Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
+        finite = finite & bool(Impl::isfinite(double(y_new[i])));
+      });
+      err_sq = e_sq;
+      if constexpr (KnownFixed) {  // fixed steps: no controller arithmetic at all
+        next_dt = h;
+        return finite & act;
+      } else {
+        return control_step(cfg.controller, hist, h, e_sq, next_dt) & finite & act;
+      }
     };
     int evals = 0;
-    const auto lane_log = log.lane(sys);
-    const ControllerDecision d =
-        Step::attempt(step_memory(mem), t, h, l.y, y_new, l.fsal, rhs_of(p, dv), cfg.tolerances,
-                      decide, evals, lane_log);
-    KOBIE_UNROLL
-    for (int i = 0; i < n; ++i) l.y[i] = d.accept ? T(y_new[i]) : T(l.y[i]);
-    const double t_new = land ? target : t + h;
-    const bool fixed = cfg.controller.kind == ControllerKind::fixed;
+    const auto lane_log = e.log.lane(sys);
+    const bool accept = Step::attempt(step_memory(mem), t, h, l.y, y_new, l.fsal, rhs_of(e, p, dv),
+                                      cfg.tolerances, decide, evals, lane_log);
+    lane_log.step(t, h, err_sq, accept, next_dt);
+    Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
+      l.y[i] = Impl::select(accept, T(y_new[i]), T(l.y[i]));
+    });
+    const double t_step = t + h;
+    const double t_new = Impl::select(land, target, t_step);
+    const bool fixed = Impl::lane_flag(h, cfg.controller.fixed);
     int status = 0;
-    status |= act & d.accept & !Impl::gt(t_new, t) ? int(status_stagnation) : 0;
-    status |= act & !finite & (fixed | Impl::le(h, cfg.controller.dt_min))
-                  ? int(status_nonfinite_state)
-                  : 0;
+    // (a landing step always moves: it is taken only while t < target)
+    status |= Impl::select(act & accept & !land & !Impl::gt(t_step, t), int(status_stagnation), 0);
+    status |= Impl::select(act & !finite & (fixed | Impl::le(h, cfg.controller.dt_min)),
+                           int(status_nonfinite_state), 0);
     // Landing steps never count as too small, only the controller's own.
-    status |= act & !d.accept & finite & !land & Impl::le(h, cfg.controller.dt_min)
-                  ? int(status_step_too_small)
-                  : 0;
-    l.clock[0] = d.accept ? t_new : t;
+    status |= Impl::select(act & !accept & finite & !land & Impl::le(h, cfg.controller.dt_min),
+                           int(status_step_too_small), 0);
+    l.clock[0] = Impl::select(accept, t_new, t);
     // A step shortened to land never shrinks the controller's proposal.
-    l.clock[1] = act ? (d.accept & land & Impl::lt(d.next_dt, dt) ? dt : d.next_dt) : dt;
-    l.hist[0] = act ? hist.err1_sq : double(l.hist[0]);
-    l.hist[1] = act ? hist.err2_sq : double(l.hist[1]);
-    l.hist[2] = act ? hist.h1 : double(l.hist[2]);
-    const int accepted = l.counters[Loop::c_accepted] + (d.accept ? 1 : 0);
-    const int rejected = l.counters[Loop::c_rejected] + (act & !d.accept ? 1 : 0);
+    l.clock[1] =
+        Impl::select(act, Impl::select(accept & land & Impl::lt(next_dt, dt), dt, next_dt), dt);
+    l.hist[0] = Impl::select(act, hist.err1_sq, double(l.hist[0]));
+    l.hist[1] = Impl::select(act, hist.err2_sq, double(l.hist[1]));
+    l.hist[2] = Impl::select(act, hist.h1, double(l.hist[2]));
+    const int accepted = l.counters[Loop::c_accepted] + int(accept);
+    const int rejected = l.counters[Loop::c_rejected] + int(act & !accept);
     l.counters[Loop::c_accepted] = accepted;
     l.counters[Loop::c_rejected] = rejected;
-    l.counters[Loop::c_evals] += act ? evals : 0;
-    status |= act & (accepted + rejected >= cfg.max_steps) ? int(status_max_steps) : 0;
-    l.counters[Loop::c_status] |= status;
-    return active(l, target);
+    l.counters[Loop::c_evals] += Impl::select(act, evals, 0);
+    status |= Impl::select(act & (accepted + rejected >= cfg.max_steps), int(status_max_steps), 0);
+    const int new_status = l.counters[Loop::c_status] | status;
+    l.counters[Loop::c_status] = new_status;
+    // Still short of the target: it was, and did not land on it, and did not
+    // fail (derived from the flags rather than by comparing the new time:
+    // GCC does not vectorise the select of comparisons that would become).
+    return act & !(accept & land) & (new_status == 0);
+  }
+
+  /// a[idx] for a run-time idx without indexing a register array at run time
+  /// (that would move the whole array to the stack on CUDA).
+  template <int N, class A>
+  KOKKOS_FORCEINLINE_FUNCTION static T pick(const A& a, int idx) {
+    T r = T(a[0]);
+    Impl::for_n<N>([&](const int i) KOBIE_INLINE_LAMBDA { r = i == idx ? T(a[i]) : r; });
+    return r;
   }
 
   /// Writes save row `k` (states, then observables); NaN for a failed system.
@@ -333,45 +368,63 @@ struct IntegrationKernel {
     const bool ok = l.counters[Loop::c_status] == 0;
     const T nan = std::numeric_limits<T>::quiet_NaN();
     for (int v = 0; v < cfg.n_saved_states; ++v)
-      outputs(row, v, sys) = ok ? T(l.y[cfg.saved_states[v]]) : nan;
+      outputs(row, v, sys) = ok ? pick<n>(l.y, cfg.saved_states[v]) : nan;
     if constexpr (System::n_observables > 0) {
       if (cfg.n_saved_observables > 0) {
-        const auto p = parameters_of(mem, sys);
+        const Env e = env();
+        const auto p = parameters_of(e, mem, sys);
         auto dv = mem.template get<Loop::driver_values>();
         auto obs = mem.template get<Loop::observables>();
         const double t = l.clock[0];
         if constexpr (System::n_drivers > 0) {
-          KOBIE_UNROLL
-          for (int d = 0; d < System::n_drivers; ++d) dv[d] = T(drivers(d, t));
+          Impl::for_n<System::n_drivers>([&](const int d)
+                                             KOBIE_INLINE_LAMBDA { dv[d] = T(drivers(d, t)); });
         }
         system.observables(t, l.y, p, dv, obs);
         for (int v = 0; v < cfg.n_saved_observables; ++v)
-          outputs(row, cfg.n_saved_states + v, sys) = ok ? T(obs[cfg.saved_observables[v]]) : nan;
+          outputs(row, cfg.n_saved_states + v, sys) =
+              ok ? pick<System::n_observables>(obs, cfg.saved_observables[v]) : nan;
       }
     }
     l.counters[Loop::c_next_save] = k + 1;
   }
 
-  /// Host: one attempted step for lanes [0, count) of a team, as one
-  /// vectorised loop; returns how many are still short of `target`. Kept out
-  /// of line on purpose: with everything it needs as parameters or members
-  /// read before the loop, GCC vectorises it (inlined into the team loop it
-  /// did not).
-  KOBIE_HOST_NOINLINE int advance_pass(char* shared, std::int64_t first, int count,
-                                       double target) const {
+  /// Host: advances lanes [0, count) of a team to `target`, one attempted
+  /// step per pass, each pass one vectorised loop over the lanes, until none
+  /// is short of it. Out of line on purpose, with everything it reads copied
+  /// into locals first (see Env): that is the shape GCC vectorises.
+  KOBIE_HOST_NOINLINE void advance_segment(char* shared, std::int64_t first, int count,
+                                           double target) const {
+    const Env e = env();
     const AllocatorTable<Loop> tbl = table;
     const int lanes = plan.lanes_per_team;
     char* const pers = persistent;
-    const std::int64_t n_sys = n_systems;
-    int still = 0;
-    KOBIE_VECTOR_REDUCE_SUM(still)
-    for (int lane = 0; lane < count; ++lane) {
-      const LaneContext ctx{shared, pers, first + lane, n_sys, lane, lanes};
-      const auto mem = root_memory<Placement, vector_passes>(tbl, ctx);
-      auto l = lane_buffers(mem);
-      still += advance(mem, l, ctx.system, target) ? 1 : 0;
-    }
-    return still;
+    auto segment = [&](auto layout, auto fixed) KOBIE_INLINE_LAMBDA {
+      constexpr SliceLayoutKnown known = decltype(layout)::value;
+      constexpr bool known_fixed = decltype(fixed)::value;
+      int still;
+      do {
+        still = 0;
+        KOBIE_VECTOR_REDUCE_SUM(still)
+        for (int lane = 0; lane < count; ++lane) {
+          const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
+          const auto mem = root_memory<Placement, vector_passes, Loop, known>(tbl, ctx);
+          auto l = lane_buffers(mem);
+          still += advance<known_fixed>(e, mem, l, ctx.system, target) ? 1 : 0;
+        }
+      } while (still > 0);
+    };
+    // Interleaved slices (the default) with a constant lane step: one SIMD
+    // loop, compiled apart for fixed steps (no controller arithmetic) and
+    // adaptive ones; contiguous slices through the run-time formula.
+    using interleaved = std::integral_constant<SliceLayoutKnown, SliceLayoutKnown::interleaved>;
+    using run_time = std::integral_constant<SliceLayoutKnown, SliceLayoutKnown::at_run_time>;
+    if (tbl.shared_layout != SharedSliceLayout::interleaved)
+      segment(run_time{}, std::false_type{});
+    else if (e.cfg.controller.fixed)
+      segment(interleaved{}, std::true_type{});
+    else
+      segment(interleaved{}, std::false_type{});
   }
 
   KOKKOS_FORCEINLINE_FUNCTION void operator()(const member_type& team) const {
@@ -400,17 +453,17 @@ struct IntegrationKernel {
       for (int k = cfg.save_begin; k < cfg.save_end; ++k) {
         const double target = cfg.save_time(k);
         const int count = static_cast<int>(n_sys - first < lanes ? n_sys - first : lanes);
-        while (advance_pass(shared, first, count, target) > 0) {
-        }
+        advance_segment(shared, first, count, target);
         each_lane([&](const auto& mem, auto& l, std::int64_t sys) { save(mem, l, sys, k); });
       }
       each_lane([&](const auto& mem, auto& l, std::int64_t sys) { end(mem, l, sys); });
     } else {
+      const Env e = env();
       each_lane([&](const auto& mem, auto& l, std::int64_t sys) {
         begin(mem, l, sys);
         for (int k = cfg.save_begin; k < cfg.save_end; ++k) {
           const double target = cfg.save_time(k);
-          while (advance(mem, l, sys, target)) {
+          while (advance(e, mem, l, sys, target)) {
           }
           save(mem, l, sys, k);
         }

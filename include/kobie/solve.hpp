@@ -157,10 +157,11 @@ struct Results {
   Kokkos::View<T***, Kokkos::LayoutRight, MemorySpace> outputs;       ///< (save, variable, system)
   Kokkos::View<int**, Kokkos::LayoutRight, Kokkos::HostSpace> stats;  ///< (StatRow, system)
   std::int64_t n_systems = 0;
-  double wall_seconds = 0.0;
-  std::string layout_report;  ///< the buffer layout the kernels ran with
-  std::string launch_report;  ///< lanes per team, scratch level and bytes
-  EndState<T> end_state;      ///< where each system stopped (continue from it)
+  double wall_seconds = 0.0;    ///< the whole call: uploads, launches, copies
+  double kernel_seconds = 0.0;  ///< the integration launches alone (fenced)
+  std::string layout_report;    ///< the buffer layout the kernels ran with
+  std::string launch_report;    ///< lanes per team, scratch level and bytes
+  EndState<T> end_state;        ///< where each system stopped (continue from it)
 
   int status(std::int64_t s) const { return stats(stat_status, s); }
   std::int64_t total(StatRow row) const {
@@ -200,20 +201,33 @@ struct Results {
 
 namespace Impl {
 
-template <class F>
+/// Calls f(Tab{}) for the tableau of `Algorithms` (a std::tuple of tableau
+/// types) named `name`.
+template <class Algorithms, class F>
 void with_tableau(const std::string& name, F&& f) {
   bool found = false;
   std::apply(
       [&](auto... tab) {
         ((!found && name == decltype(tab)::name() ? (found = true, f(tab), 0) : 0), ...);
       },
-      tableaus::all_explicit{});
-  if (!found) throw std::invalid_argument("kobie: unknown algorithm '" + name + "'");
+      Algorithms{});
+  if (!found) {
+    std::string compiled;
+    std::apply(
+        [&](auto... tab) {
+          ((compiled +=
+            (compiled.empty() ? "'" : ", '") + std::string(decltype(tab)::name()) + "'"),
+           ...);
+        },
+        Algorithms{});
+    throw std::invalid_argument("kobie: setting 'algorithm' has value '" + name +
+                                "', which this program does not compile in; compiled: " + compiled);
+  }
 }
 
 /// Runs the launches of one solve, calling `on_chunk(save_begin, save_end,
 /// outputs)` after each (outputs then hold rows save_begin .. save_end - 1).
-template <class System, class T, class ExecSpace, class Log, class OnChunk>
+template <class System, class T, class Algorithms, class ExecSpace, class Log, class OnChunk>
 void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
                const ValidatedSettings& vs, const DriverSamples& driver_samples,
                const EndState<T>* resume, const Log& log, Results<T, Kokkos::HostSpace>& info,
@@ -261,7 +275,7 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
     resume_stats = Kokkos::create_mirror_view_and_copy(mem(), resume->stats);
   }
 
-  with_tableau(vs.raw.algorithm, [&](auto tab) {
+  with_tableau<Algorithms>(vs.raw.algorithm, [&](auto tab) {
     using Tab = decltype(tab);
     using Kernel = IntegrationKernel<System, Tab, T, DefaultPlacement, ExecSpace, Log>;
     using Loop = typename Kernel::Loop;
@@ -325,7 +339,12 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
       c.save_end = std::min(vs.n_saves, begin + vs.saves_per_chunk);
       c.first_launch = begin == 0;
       k.outputs = chunk;
+      space.fence();
+      const auto launched = std::chrono::steady_clock::now();
       Kokkos::parallel_for("kobie::loop::integrate", policy, k);
+      space.fence();
+      info.kernel_seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - launched).count();
       on_chunk(c.save_begin, c.save_end, chunk);
     }
   });
@@ -355,7 +374,7 @@ std::vector<std::string> variable_names(const ValidatedSettings& vs) {
 namespace Impl {
 /// The shared body of `solve` and `solve_to_host`, with a logging policy
 /// (tests record every step through it; production passes NoLog).
-template <class T, class OutSpace, class System, class ExecSpace, class Log>
+template <class T, class OutSpace, class Algorithms, class System, class ExecSpace, class Log>
 Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, const Batch& batch,
                                 const IntegrationSettings& settings, const DriverSamples& drivers,
                                 const EndState<T>* resume, const Log& log,
@@ -381,27 +400,34 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
         Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::results"), vs.n_saves,
         r.variables.size(), batch.size());
   const auto start = std::chrono::steady_clock::now();
-  run_solve<System, T>(space, system, batch, vs, drivers, resume, log, info,
-                       [&](int begin, int end, const auto& chunk) {
-                         if (!chunked && !to_host) {
-                           r.outputs = chunk;  // one launch: the chunk is the result
-                         } else {
-                           auto dst = Kokkos::subview(r.outputs, std::make_pair(begin, end),
-                                                      Kokkos::ALL, Kokkos::ALL);
-                           auto src = Kokkos::subview(chunk, std::make_pair(0, end - begin),
-                                                      Kokkos::ALL, Kokkos::ALL);
-                           Kokkos::deep_copy(space, dst, src);
-                         }
-                         if (progress) {
-                           space.fence();
-                           progress(end, vs.n_saves);
-                         }
-                       });
+  run_solve<System, T, Algorithms>(
+      space, system, batch, vs, drivers, resume, log, info,
+      [&](int begin, int end, const auto& chunk) {
+        auto copy_into_place = [&] {
+          auto dst =
+              Kokkos::subview(r.outputs, std::make_pair(begin, end), Kokkos::ALL, Kokkos::ALL);
+          auto src =
+              Kokkos::subview(chunk, std::make_pair(0, end - begin), Kokkos::ALL, Kokkos::ALL);
+          Kokkos::deep_copy(space, dst, src);
+        };
+        if constexpr (to_host) {
+          copy_into_place();
+        } else if (chunked) {
+          copy_into_place();
+        } else {
+          r.outputs = chunk;  // one launch, same space: the chunk is the result
+        }
+        if (progress) {
+          space.fence();
+          progress(end, vs.n_saves);
+        }
+      });
   space.fence();
   r.stats = info.stats;
   r.end_state = info.end_state;
   r.layout_report = info.layout_report;
   r.launch_report = info.launch_report;
+  r.kernel_seconds = info.kernel_seconds;
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }
@@ -411,27 +437,32 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
 /// space's memory (no host copy; status, counters and the end state are
 /// small and come back to the host). `resume`: continue every system from a
 /// previous run's end state instead of the batch's initial states.
-template <class T, class System, class ExecSpace>
+///
+/// `Algorithms` (a std::tuple of tableau types, default all eleven) is the
+/// set the call compiles; `settings.algorithm` picks one at run time. A
+/// program that needs one method saves compile time by naming it:
+/// `solve<double, std::tuple<kobie::tableaus::DormandPrince54>>(...)`.
+template <class T, class Algorithms = tableaus::all_explicit, class System, class ExecSpace>
 Results<T, typename ExecSpace::memory_space> solve(const ExecSpace& space, const System& system,
                                                    const Batch& batch,
                                                    const IntegrationSettings& settings,
                                                    const DriverSamples& drivers = {},
                                                    const EndState<T>* resume = nullptr) {
-  return Impl::solve_impl<T, typename ExecSpace::memory_space>(space, system, batch, settings,
-                                                               drivers, resume, NoLog{}, {});
+  return Impl::solve_impl<T, typename ExecSpace::memory_space, Algorithms>(
+      space, system, batch, settings, drivers, resume, NoLog{}, {});
 }
 
 /// As `solve`, but the outputs land in host memory launch by launch (set
 /// `saves_per_chunk` to bound device memory), and `progress(saves done,
 /// total)` is called after each launch.
-template <class T, class System, class ExecSpace>
+template <class T, class Algorithms = tableaus::all_explicit, class System, class ExecSpace>
 Results<T, Kokkos::HostSpace> solve_to_host(const ExecSpace& space, const System& system,
                                             const Batch& batch, const IntegrationSettings& settings,
                                             const DriverSamples& drivers = {},
                                             const std::function<void(int, int)>& progress = {},
                                             const EndState<T>* resume = nullptr) {
-  return Impl::solve_impl<T, Kokkos::HostSpace>(space, system, batch, settings, drivers, resume,
-                                                NoLog{}, progress);
+  return Impl::solve_impl<T, Kokkos::HostSpace, Algorithms>(space, system, batch, settings, drivers,
+                                                            resume, NoLog{}, progress);
 }
 
 }  // namespace kobie

@@ -58,7 +58,7 @@ struct has_driver_names<S, std::void_t<decltype(S::driver_names())>> : std::true
 
 inline std::vector<std::string> numbered(const char* prefix, int n) {
   std::vector<std::string> out;
-  for (int i = 0; i < n; ++i) out.push_back(prefix + std::to_string(i));
+  for (int i = 0; i < n; ++i) out.push_back(std::string(prefix).append(std::to_string(i)));
   return out;
 }
 }  // namespace Impl

@@ -88,17 +88,18 @@ KOKKOS_INLINE_FUNCTION char* team_shared_base(const Member& team, const LaunchPl
 }  // namespace Impl
 
 namespace Impl {
-/// The host lane loop: a plain counted loop marked for vectorisation.
-/// `omp simd` where OpenMP is on (the OpenMP backend always compiles with
-/// it; GCC's own `ivdep` alone leaves the lane loops scalar), `GCC ivdep`
-/// otherwise. Kokkos' ThreadVectorRange carries its increment at run time,
-/// which hides the trip count from the vectoriser.
+/// Host lane loops: plain counted loops marked for vectorisation (Kokkos'
+/// ThreadVectorRange carries its increment at run time, which hides the trip
+/// count from the vectoriser). KOBIE_VECTOR_REDUCE_SUM marks the hot
+/// stepping loop: `GCC ivdep`, because `omp simd` turns every address-taken
+/// local of the body into a per-lane array the vectoriser then rejects.
+/// KOBIE_VECTOR_LOOP marks the light per-launch loops (begin, save, end).
 #if defined(__CUDACC__)
 #define KOBIE_VECTOR_LOOP
 #define KOBIE_VECTOR_REDUCE_SUM(x)
 #elif defined(_OPENMP)
 #define KOBIE_VECTOR_LOOP _Pragma("omp simd")
-#define KOBIE_VECTOR_REDUCE_SUM(x) KOBIE_PRAGMA(omp simd reduction(+ : x))
+#define KOBIE_VECTOR_REDUCE_SUM(x) _Pragma("GCC ivdep")
 #elif defined(__GNUC__) && !defined(__clang__)
 #define KOBIE_VECTOR_LOOP _Pragma("GCC ivdep")
 #define KOBIE_VECTOR_REDUCE_SUM(x) _Pragma("GCC ivdep")
@@ -109,7 +110,6 @@ namespace Impl {
 #define KOBIE_VECTOR_LOOP
 #define KOBIE_VECTOR_REDUCE_SUM(x)
 #endif
-#define KOBIE_PRAGMA(x) _Pragma(#x)
 }  // namespace Impl
 
 /// Calls `f(lane)` for every lane of this team that maps to one of the batch's

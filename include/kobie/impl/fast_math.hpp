@@ -53,15 +53,55 @@ KOKKOS_FORCEINLINE_FUNCTION bool gt(double a, double b) {
 KOKKOS_FORCEINLINE_FUNCTION bool ge(double a, double b) {
   return le(b, a);
 }
+/// `c ? a : b` without control flow. On the host a bit-mask blend: GCC
+/// if-converts only up to 4-way merges, and a controller's chain of
+/// conditional updates merges into more, which stops the lane loop from
+/// vectorising; a blend is plain arithmetic. CUDA uses the operator.
+template <class X>
+KOKKOS_FORCEINLINE_FUNCTION X select(bool c, X a, X b) {
+#if defined(__CUDA_ARCH__)
+  return c ? a : b;
+#else
+  if constexpr (sizeof(X) == 8) {
+    const std::uint64_t m = std::uint64_t(0) - std::uint64_t(c);
+    std::uint64_t ua, ub;
+    std::memcpy(&ua, &a, 8);
+    std::memcpy(&ub, &b, 8);
+    const std::uint64_t r = (ua & m) | (ub & ~m);
+    X x;
+    std::memcpy(&x, &r, 8);
+    return x;
+  } else {
+    static_assert(sizeof(X) == 4, "select: 4- or 8-byte types");
+    const std::uint32_t m = std::uint32_t(0) - std::uint32_t(c);
+    std::uint32_t ua, ub;
+    std::memcpy(&ua, &a, 4);
+    std::memcpy(&ub, &b, 4);
+    const std::uint32_t r = (ua & m) | (ub & ~m);
+    X x;
+    std::memcpy(&x, &r, 4);
+    return x;
+  }
+#endif
+}
+
 /// min / max / clamp built on the quiet comparisons.
 KOKKOS_FORCEINLINE_FUNCTION double min_of(double a, double b) {
-  return lt(b, a) ? b : a;
+  return select(lt(b, a), b, a);
 }
 KOKKOS_FORCEINLINE_FUNCTION double max_of(double a, double b) {
-  return lt(a, b) ? b : a;
+  return select(lt(a, b), b, a);
 }
 KOKKOS_FORCEINLINE_FUNCTION double clamp_to(double x, double lo, double hi) {
   return min_of(max_of(x, lo), hi);
+}
+
+/// A loop-invariant flag as a per-lane mask: `lane_value` is any finite
+/// per-lane double. GCC 12 does not vectorise a select whose condition is a
+/// loop-invariant bool; tied to a lane value the condition is an ordinary
+/// vector comparison. Same result as `flag`.
+KOKKOS_FORCEINLINE_FUNCTION bool lane_flag(double lane_value, bool flag) {
+  return lane_value * 0.0 + (flag ? 1.0 : 0.0) > 0.5;
 }
 
 /// log2(x) for finite x > 0 (normal numbers).
@@ -74,8 +114,8 @@ KOKKOS_FORCEINLINE_FUNCTION double log2_approx(double x) {
   double m = double_of((u & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);  // [1, 2)
   // Fold m into [sqrt(1/2), sqrt(2)) so that t below stays <= 0.172.
   const bool big = gt(m, 1.4142135623730951);
-  m = big ? 0.5 * m : m;
-  e = big ? e + 1.0 : e;
+  m = select(big, 0.5 * m, m);
+  e = select(big, e + 1.0, e);
   const double t = (m - 1.0) / (m + 1.0);
   const double t2 = t * t;
   // log(m) = 2 (t + t^3/3 + t^5/5 + ...), truncated after t^13.
@@ -86,9 +126,10 @@ KOKKOS_FORCEINLINE_FUNCTION double log2_approx(double x) {
   return e + s * 1.4426950408889634;  // 1 / ln 2
 }
 
-/// 2^y for y in [-1000, 1000] (clamped).
+/// 2^y for |y| <= 1000 (the controllers' exponents stay far inside: their
+/// bases are >= 1e-20 and their powers below 1 in magnitude). No clamp: a
+/// select there kept GCC from vectorising.
 KOKKOS_FORCEINLINE_FUNCTION double exp2_approx(double y) {
-  y = clamp_to(y, -1000.0, 1000.0);
   // Round to the nearest integer n with the 1.5 * 2^52 shifter: n then sits
   // in the low mantissa bits, and no float-to-int conversion is needed.
   const double shifted = y + 6755399441055744.0;

@@ -37,3 +37,15 @@ using Kokkos::Experimental::tanh;
 #endif
 
 }  // namespace kobie::Impl
+
+namespace kobie::math {
+/// Mathematical functions for systems' right-hand sides, usable on every
+/// backend and every supported Kokkos version.
+using kobie::Impl::cos;
+using kobie::Impl::exp;
+using kobie::Impl::fabs;
+using kobie::Impl::pow;
+using kobie::Impl::sin;
+using kobie::Impl::sqrt;
+using kobie::Impl::tanh;
+}  // namespace kobie::math

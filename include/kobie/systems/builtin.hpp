@@ -5,6 +5,7 @@
 /// Exact solutions, where they exist, are here too: tests and the command
 /// line's checks use them.
 
+#include <kobie/drivers.hpp>
 #include <kobie/impl/kokkos_compat.hpp>
 #include <kobie/system.hpp>
 
@@ -96,7 +97,7 @@ struct Nonlinear3 {
     using T = std::decay_t<decltype(dydt[0])>;
     dydt[0] = p[0] * (y[1] - y[0] * y[0] * y[0]) + d[0];
     dydt[1] = p[1] * y[0] * y[2] - y[1] + T(c1);
-    dydt[2] = -p[2] * y[2] + T(c2) * kobie::Impl::tanh(y[0]);
+    dydt[2] = -p[2] * y[2] + T(c2) * kobie::math::tanh(y[0]);
   }
   template <class Y, class P, class D, class O>
   KOKKOS_INLINE_FUNCTION void observables(double, const Y& y, const P& p, const D& d,
@@ -125,6 +126,20 @@ struct ThreeChamber {
   static std::vector<double> default_state() { return {1.0, 1.0, 1.0}; }
   static std::vector<double> default_parameters() {
     return {0.52, 0.0133, 0.0624, 0.012, 1.0, 1.0 / 114.0, 2.0};
+  }
+  /// A normalised heart elastance for the command line's default run: a
+  /// contraction peaking 0.3 s into each 1 s beat over a small diastolic floor.
+  static DriverSamples default_drivers() {
+    DriverSamples d;
+    const int n = 128;
+    d.dt = 1.0 / n;
+    d.ends = DriverEnds::periodic;
+    d.values.assign(1, std::vector<double>(n));
+    for (int i = 0; i < n; ++i) {
+      const double t = i * d.dt;
+      d.values[0][i] = 0.02 + std::exp(-60.0 * (t - 0.3) * (t - 0.3));
+    }
+    return d;
   }
   template <class Y, class P, class D, class O>
   KOKKOS_INLINE_FUNCTION void flows(const Y& y, const P& p, const D& d, O& out) const {

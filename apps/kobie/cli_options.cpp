@@ -1,0 +1,235 @@
+// The generic part of every kobie-style command line: options, help and
+// main. The built-in program (main.cpp) and the command lines that
+// kobie_add_cli builds for users' systems both link it; each supplies
+// kobie_cli::systems().
+#include <kobie/kobie.hpp>
+
+#include <Kokkos_Core.hpp>
+
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "cli.hpp"
+
+namespace kobie_cli {
+
+std::string help() {
+  std::ostringstream h;
+  h << "usage: kobie [options]\n"
+       "Integrates a batch of independent copies of a built-in ODE system (one per\n"
+       "parameter set / initial state) and prints a report.\n\n"
+       "system and batch\n"
+       "  --system NAME          one of:";
+  for (const auto& [name, run] : systems()) h << " " << name;
+  h << " (default " << default_system()
+    << ")\n"
+       "  --batch N              systems when no sweep sets the size (default 4096)\n"
+       "  --sweep NAME=LO:HI[:N] linearly spaced values of a state or parameter;\n"
+       "                         several sweeps form a grid (each then needs :N)\n"
+       "  --set NAME=VALUE       a state's initial value or a parameter for every system\n"
+       "  --precision P          double (default) or float\n"
+       "  --driver-file FILE     CSV of driver samples (header; t, then one column per\n"
+       "                         driver; uniform t; periodic). Default for systems with\n"
+       "                         drivers: 0.1 sin(2 pi t), or the system's own\n"
+       "                         default_drivers() (three-chamber: a heart elastance\n"
+       "                         beat of period 1)\n"
+       "integration\n"
+       "  --algorithm NAME       default dormand-prince-54; one of:";
+  for (const auto& a : kobie::known_algorithms()) h << " " << a;
+  h << "\n"
+       "  --controller NAME      pi (default), i, pid, gustafsson, fixed\n"
+       "  --duration T           of the saving window (default 10)\n"
+       "  --settling T           integrated first, without output (default 0)\n"
+       "  --t0 T                 start time (default 0)\n"
+       "  --save-every T         save interval (default 0.1; the last save is at the end)\n"
+       "  --dt T                 fixed step, or the first adaptive step (default 1e-3)\n"
+       "  --dt-min T, --dt-max T step bounds (defaults 1e-12 and the save interval)\n"
+       "  --atol X, --rtol X     tolerances (default 1e-6)\n"
+       "  --max-steps N          attempted steps per system (default 1e7)\n"
+       "  --save-states A,B      states to save (default all)\n"
+       "  --save-observables A,B observables to save (default all)\n"
+       "  --saves-per-launch N   saves per kernel launch (progress, memory; default all)\n"
+       "output\n"
+       "  --output FILE.csv      one row per system and save: system, status, the swept\n"
+       "                         values, t, then the saved variables\n"
+       "  --output-systems K     write only the first K systems\n"
+       "  --no-layout            leave the buffer layout out of the report\n"
+       "  --quiet                no progress line\n"
+       "Kokkos options (--kokkos-threads=N, ...) go to Kokkos. Exit status: 0, 2 for bad\n"
+       "input, 3 when some systems failed (their status is in the report and the CSV).\n";
+  return h.str();
+}
+
+namespace {
+double number(const std::string& option, const std::string& v) {
+  std::size_t used = 0;
+  double x = 0;
+  try {
+    x = std::stod(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v.size() || v.empty())
+    throw std::invalid_argument(option + ": '" + v + "' is not a number");
+  return x;
+}
+long integer(const std::string& option, const std::string& v) {
+  const double x = number(option, v);
+  if (x != static_cast<double>(static_cast<long>(x)) || x < 0)
+    throw std::invalid_argument(option + ": '" + v + "' is not a non-negative integer");
+  return static_cast<long>(x);
+}
+std::vector<std::string> list(const std::string& v) {
+  std::vector<std::string> out;
+  std::stringstream ss(v);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  return out;
+}
+}  // namespace
+
+Options parse(int argc, char* argv[]) {
+  Options o;
+  o.system = default_system();
+  o.settings.duration = 10.0;
+  o.settings.save_interval = 0.1;
+  bool sized = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--kokkos", 0) == 0) continue;
+    std::string v;
+    const auto eq = a.find('=');
+    const bool flag = a == "--quiet" || a == "--no-layout" || a == "--help" || a == "-h";
+    if (!flag) {
+      if (eq != std::string::npos && a.rfind("--", 0) == 0 && a.find('=') < a.size()) {
+        // --option=value (but --sweep x=1:2 keeps its own '=')
+        const std::string key = a.substr(0, eq);
+        if (key == "--sweep" || key == "--set") {
+          v = a.substr(eq + 1);
+          a = key;
+        } else {
+          v = a.substr(eq + 1);
+          a = key;
+        }
+      } else {
+        if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value (see --help)");
+        v = argv[++i];
+      }
+    }
+    auto& s = o.settings;
+    if (a == "--help" || a == "-h") {
+      std::cout << help();
+      std::exit(0);
+    } else if (a == "--quiet")
+      o.quiet = true;
+    else if (a == "--no-layout")
+      o.show_layout = false;
+    else if (a == "--system") {
+      if (!systems().count(v)) {
+        std::string all;
+        for (const auto& [name, run] : systems()) all += " " + name;
+        throw std::invalid_argument("--system: '" + v +
+                                    "' is not a built-in system; allowed:" + all);
+      }
+      o.system = v;
+      o.system_given = true;
+    } else if (a == "--batch") {
+      o.batch = integer(a, v);
+      if (o.batch < 1) throw std::invalid_argument("--batch: must be >= 1");
+      sized = true;
+    } else if (a == "--precision") {
+      if (v != "double" && v != "float")
+        throw std::invalid_argument("--precision: '" + v + "'; allowed: double, float");
+      o.precision = v;
+    } else if (a == "--sweep") {
+      const auto eqs = v.find('=');
+      if (eqs == std::string::npos)
+        throw std::invalid_argument("--sweep: '" + v + "'; allowed: NAME=LO:HI or NAME=LO:HI:N");
+      Sweep sw;
+      sw.name = v.substr(0, eqs);
+      std::vector<std::string> parts;
+      std::stringstream ss(v.substr(eqs + 1));
+      std::string part;
+      while (std::getline(ss, part, ':')) parts.push_back(part);
+      if (parts.size() < 2 || parts.size() > 3)
+        throw std::invalid_argument("--sweep: '" + v + "'; allowed: NAME=LO:HI or NAME=LO:HI:N");
+      sw.lo = number("--sweep", parts[0]);
+      sw.hi = number("--sweep", parts[1]);
+      if (parts.size() == 3) {
+        sw.count = integer("--sweep", parts[2]);
+        if (sw.count < 1) throw std::invalid_argument("--sweep: the count must be >= 1");
+      }
+      o.sweeps.push_back(sw);
+    } else if (a == "--set") {
+      const auto eqs = v.find('=');
+      if (eqs == std::string::npos)
+        throw std::invalid_argument("--set: '" + v + "'; allowed: NAME=VALUE");
+      o.sets.emplace_back(v.substr(0, eqs), number("--set", v.substr(eqs + 1)));
+    } else if (a == "--algorithm")
+      s.algorithm = v;
+    else if (a == "--controller")
+      s.controller = v;
+    else if (a == "--duration")
+      s.duration = number(a, v);
+    else if (a == "--settling")
+      s.settling_time = number(a, v);
+    else if (a == "--t0")
+      s.t0 = number(a, v);
+    else if (a == "--save-every")
+      s.save_interval = number(a, v);
+    else if (a == "--dt")
+      s.dt = number(a, v);
+    else if (a == "--dt-min")
+      s.dt_min = number(a, v);
+    else if (a == "--dt-max")
+      s.dt_max = number(a, v);
+    else if (a == "--atol")
+      s.atol = number(a, v);
+    else if (a == "--rtol")
+      s.rtol = number(a, v);
+    else if (a == "--max-steps")
+      s.max_steps = integer(a, v);
+    else if (a == "--save-states")
+      s.saved_states = list(v);
+    else if (a == "--save-observables")
+      s.saved_observables = list(v);
+    else if (a == "--saves-per-launch")
+      s.saves_per_chunk = static_cast<int>(integer(a, v));
+    else if (a == "--output")
+      o.output = v;
+    else if (a == "--output-systems")
+      o.output_systems = integer(a, v);
+    else if (a == "--driver-file")
+      o.driver_file = v;
+    else
+      throw std::invalid_argument("unknown option '" + a + "' (see --help)");
+  }
+  o.sized = sized;
+  return o;
+}
+
+int cli_main(int argc, char* argv[], const std::function<void(Options&)>& defaults) {
+  Options o;
+  try {
+    o = parse(argc, argv);
+    if (defaults) defaults(o);
+  } catch (const std::exception& e) {
+    std::cerr << "kobie: error: " << e.what() << "\n";
+    return 2;
+  }
+  Kokkos::ScopeGuard guard(argc, argv);
+  try {
+    return systems().at(o.system)(o);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "kobie: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "kobie: error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace kobie_cli

@@ -1,0 +1,62 @@
+// KoBIE through its public API on the Lorenz ensemble of anchor A, the way a
+// GPU application calls it: device-resident outputs. The time is the fenced
+// integration launches (`kernel_seconds`); the whole call (input upload,
+// launches, status copy) is reported beside it as end_to_end_ms. Fixed-step RK4 (float64 and
+// float32) against the hand-written loops of handwritten_lorenz.cpp, adaptive Dormand-Prince
+// against Boost.Odeint (odeint_lorenz.cpp), in the same binary and run.
+#include <kobie/kobie.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+
+#include "lorenz_problem.hpp"
+
+namespace {
+
+using Exec = Kokkos::DefaultExecutionSpace;
+
+template <class T>
+void BM_kobie_lorenz(benchmark::State& state, const char* algorithm, const char* controller,
+                     double tol) {
+  const auto p = kobie_bench::lorenz_problem();
+  const auto batch =
+      kobie::Batch::grid<kobie::systems::Lorenz>({{"rho", kobie_bench::lorenz_rho(p.systems)}});
+  kobie::IntegrationSettings s;
+  s.algorithm = algorithm;
+  s.controller = controller;
+  s.duration = p.t_end;
+  s.save_interval = p.t_end;  // endpoints only
+  s.dt = p.t_end / p.steps;
+  s.atol = s.rtol = tol;
+  double steps = 0, end_to_end = 0;
+  for (auto _ : state) {
+    Exec().fence();
+    const auto r = kobie::solve<T>(Exec(), kobie::systems::Lorenz{}, batch, s);
+    state.SetIterationTime(r.kernel_seconds);
+    end_to_end += r.wall_seconds;
+    steps = double(r.total(kobie::stat_accepted) + r.total(kobie::stat_rejected));
+  }
+  state.counters["end_to_end_ms"] = 1e3 * end_to_end / double(state.iterations());
+  state.counters["system_steps_per_s"] =
+      benchmark::Counter(steps * double(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["systems"] = double(p.systems);
+  state.counters["steps_per_system"] = steps / double(p.systems);
+}
+
+template <class T>
+void add(const char* name, const char* algorithm, const char* controller, double tol) {
+  benchmark::RegisterBenchmark(name, BM_kobie_lorenz<T>, algorithm, controller, tol)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+}
+
+const bool registered = [] {
+  add<double>("kobie/lorenz_rk4/float64", "rk4", "fixed", 1e-6);
+  add<float>("kobie/lorenz_rk4/float32", "rk4", "fixed", 1e-6);
+  add<double>("kobie/lorenz_dopri5_tol1e-8/float64", "dormand-prince-54", "pi", 1e-8);
+  add<double>("kobie/lorenz_tsit5_tol1e-8/float64", "tsitouras-54", "pi", 1e-8);
+  return true;
+}();
+
+}  // namespace

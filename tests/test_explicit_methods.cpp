@@ -1,0 +1,202 @@
+// Test body (see backend_test.cpp.in): every explicit method through the
+// public API: measured convergence orders, and step-by-step agreement with
+// the independent reference implementation (tests/reference_integrator.hpp).
+#include <kobie/kobie.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "explicit_test_support.hpp"
+#include "recording_log.hpp"
+#include "reference_integrator.hpp"
+
+namespace {
+
+using Exec = TEST_EXECSPACE;
+using kobie::Batch;
+using kobie::IntegrationSettings;
+using kobie_test::host_outputs;
+using kobie_test::Riccati;
+namespace tab = kobie::tableaus;
+
+/// y1' = y2, y2' = -y1 + cos(2 t), y(0) = (1, 0): exact y1 = 4/3 cos t -
+/// cos(2 t) / 3. Forced, so every c_i of a tableau matters; its leading
+/// error terms are not unusually small for any tableau, so the asymptotic
+/// order shows well above round-off.
+struct ForcedOscillator {
+  static constexpr int n_states = 2, n_parameters = 0, n_observables = 0, n_drivers = 0;
+  static const char* name() { return "forced-oscillator"; }
+  static std::vector<double> default_state() { return {1.0, 0.0}; }
+  static std::vector<double> default_parameters() { return {}; }
+  template <class Y, class P, class D, class DY>
+  KOKKOS_INLINE_FUNCTION void rhs(double t, const Y& y, const P&, const D&, DY& dydt) const {
+    using T = std::decay_t<decltype(dydt[0])>;
+    dydt[0] = y[1];
+    dydt[1] = -y[0] + T(kobie::Impl::cos(2 * t));
+  }
+};
+
+double oscillator_error(const std::string& algorithm, int steps) {
+  const double t_end = 4.0;
+  IntegrationSettings s;
+  s.algorithm = algorithm;
+  s.controller = "fixed";
+  s.duration = t_end;
+  s.save_interval = t_end;
+  s.dt = t_end / steps;
+  const auto batch = Batch::verbatim<ForcedOscillator>({{1.0, 0.0}});
+  const auto r = kobie::solve<double>(Exec(), ForcedOscillator{}, batch, s);
+  const auto h = host_outputs(r);
+  EXPECT_EQ(r.total(kobie::stat_accepted), steps) << algorithm;
+  return std::hypot(h(1, 0, 0) - (4.0 / 3 * std::cos(t_end) - std::cos(2 * t_end) / 3),
+                    h(1, 1, 0) - (-4.0 / 3 * std::sin(t_end) + 2.0 / 3 * std::sin(2 * t_end)));
+}
+
+template <class Tab>
+void expect_order() {
+  // The finest pair (N, 2N) whose errors stay well above round-off (1e-11):
+  // the deepest point of the asymptotic range that this problem shows.
+  std::vector<double> err;
+  for (int k = 0; k <= 10; ++k) err.push_back(oscillator_error(Tab::name(), 4 << k));
+  std::cout << "[ errors   ] " << Tab::name() << ":";
+  for (double e : err) std::cout << " " << e;
+  std::cout << "\n";
+  for (int k = 9; k >= 0; --k) {
+    if (err[k + 1] > 1e-11 && err[k] < 1e-2) {
+      const double order = std::log2(err[k] / err[k + 1]);
+      std::cout << "[ order    ] " << Tab::name() << ": " << order << " (N = " << (4 << k)
+                << ", error " << err[k] << " -> " << err[k + 1] << ")\n";
+      EXPECT_NEAR(order, Tab::order, 0.2) << Tab::name();
+      return;
+    }
+  }
+  ADD_FAILURE() << Tab::name() << ": no step pair in the asymptotic range";
+}
+
+TEST(TEST_CATEGORY, explicit_convergence_orders_of_every_tableau) {
+  std::apply([](auto... tab) { (expect_order<decltype(tab)>(), ...); },
+             kobie::tableaus::all_explicit{});
+}
+
+// ---------------------------------------------------------------- reference
+
+template <class Tab>
+void compare_with_reference(const char* controller, double tol, double duration) {
+  using System = kobie::systems::Lorenz;
+  IntegrationSettings s;
+  s.algorithm = Tab::name();
+  s.controller = controller;
+  s.duration = duration;
+  s.save_interval = duration / 4;
+  s.dt = 1e-3;
+  s.atol = s.rtol = tol;
+  const std::vector<std::vector<double>> y0 = {{1, 0, 0}, {1, 1, 1}, {-2, 3, 20}};
+  const std::vector<std::vector<double>> p = {{10, 28, 8.0 / 3}, {10, 15, 8.0 / 3}, {12, 21, 2}};
+  const auto batch = Batch::verbatim<System>(y0, p);
+  const int cap = 4000;
+  kobie_test::RecordingLog<typename Exec::memory_space> log(batch.size(), cap);
+  const auto r = kobie::Impl::solve_impl<double, typename Exec::memory_space, std::tuple<Tab>>(
+      Exec(), System{}, batch, s, {}, nullptr, log, {});
+  const auto out = host_outputs(r);
+  const auto rec = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), log.records);
+  const auto counts = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), log.counts);
+  const int order = kobie::tableaus::controller_order<Tab>();
+  for (std::size_t sys = 0; sys < y0.size(); ++sys) {
+    kobie_ref::Settings rs;
+    rs.duration = s.duration;
+    rs.save_interval = s.save_interval;
+    rs.dt = s.dt;
+    rs.atol = rs.rtol = tol;
+    rs.dt_max = s.save_interval;
+    rs.kind = kobie::validate(s, {{"x", "y", "z"}, {}}).controller.kind;
+    const auto pr = p[sys];
+    const kobie_ref::Rhs f = [&](double, const kobie_ref::Vec& y, kobie_ref::Vec& d) {
+      d[0] = pr[0] * (y[1] - y[0]);
+      d[1] = y[0] * (pr[1] - y[2]) - y[1];
+      d[2] = y[0] * y[1] - pr[2] * y[2];
+    };
+    const std::string what =
+        std::string(Tab::name()) + "/" + controller + " system " + std::to_string(sys);
+    EXPECT_EQ(r.stats(kobie::stat_status, sys), 0) << what;
+    ASSERT_LE(counts(sys), cap) << what;
+    // Replay the device's attempts through the reference: same step sizes,
+    // so each attempt's error norm, decision and proposed next step are
+    // compared one by one (a decision within 1e-6 of the threshold may go
+    // either way and is then taken from the device).
+    kobie_ref::Vec y = y0[sys], fsal(3);
+    kobie_ref::History hist;
+    double t = 0;
+    int evals = 0, accepted = 0, rejected = 0;
+    if (Tab::fsal) {
+      f(t, y, fsal);
+      ++evals;
+    }
+    const auto targets = kobie_ref::save_times(rs);
+    std::size_t next_save = 1;  // save 0 is t0
+    for (int i = 0; i < counts(sys); ++i) {
+      const double h = rec(sys, i * 5 + 1);
+      EXPECT_NEAR(rec(sys, i * 5 + 0), t, 1e-12 * (1 + std::abs(t))) << what << " step " << i;
+      const auto a = kobie_ref::attempt<Tab>(f, t, y, h, Tab::fsal ? &fsal : nullptr, tol, tol);
+      evals += a.evals;
+      const double err = std::sqrt(rec(sys, i * 5 + 2));
+      // An error norm is a sum of nearly cancelling terms: rounding
+      // (summation order, fused multiply-adds, states that differ in the last
+      // bits after many steps) limits its agreement to about 1e-4 relative,
+      // with an absolute slack of 1e-8 for tiny norms; both are irrelevant
+      // next to the threshold 1.
+      EXPECT_NEAR(err, a.err, 1e-4 * a.err + 1e-8) << what << " step " << i;
+      const bool accept = rec(sys, i * 5 + 3) != 0.0;
+      if (std::abs(a.err - 1) > 1e-6 && std::string(controller) != "fixed") {
+        EXPECT_EQ(accept, a.err <= 1) << what << " step " << i;
+      }
+      // The controller is checked on its own: given the device's norm and
+      // decision, the reference controller must propose the same next step.
+      const double decided_err = accept ? std::min(err, 1.0) : std::max(err, 1.0 + 1e-15);
+      const auto decision = kobie_ref::control(rs, order, hist, h, decided_err);
+      const double next = rec(sys, i * 5 + 4);
+      EXPECT_NEAR(next, decision.second, 1e-9 * decision.second) << what << " step " << i;
+      if (accept) {
+        y = a.y_new;
+        if (Tab::fsal) fsal = a.k_last;
+        const double target = targets[next_save];
+        t = h == target - t ? target : t + h;  // a landing step is exactly target - t
+        ++accepted;
+        while (next_save < targets.size() && t >= targets[next_save]) ++next_save;
+      } else {
+        ++rejected;
+      }
+      if (::testing::Test::HasFailure()) return;
+    }
+    EXPECT_EQ(r.stats(kobie::stat_accepted, sys), accepted) << what;
+    EXPECT_EQ(r.stats(kobie::stat_rejected, sys), rejected) << what;
+    EXPECT_EQ(r.stats(kobie::stat_rhs_evals, sys), evals) << what;
+    for (int v = 0; v < 3; ++v)
+      EXPECT_NEAR(out(targets.size() - 1, v, sys), y[v], 1e-9 * (1 + std::abs(y[v]))) << what;
+    EXPECT_DOUBLE_EQ(r.end_state.time(sys), s.duration) << what;
+    // And the whole run from scratch through the reference loop: same
+    // number of steps up to decisions that sit on the threshold.
+    const auto ref = kobie_ref::integrate<Tab>(f, y0[sys], rs);
+    EXPECT_NEAR(ref.accepted, accepted, 1 + accepted / 50) << what;
+  }
+}
+
+TEST(TEST_CATEGORY, explicit_steps_match_the_reference_implementation) {
+  compare_with_reference<tab::ClassicalRK4>("fixed", 1e-6, 0.5);
+  compare_with_reference<tab::ExplicitEuler>("fixed", 1e-6, 0.2);
+  compare_with_reference<tab::DormandPrince54>("pi", 1e-7, 1.0);
+  compare_with_reference<tab::DormandPrince54>("i", 1e-6, 1.0);
+  compare_with_reference<tab::BogackiShampine32>("pid", 1e-6, 1.0);
+  compare_with_reference<tab::Tsitouras54>("gustafsson", 1e-7, 1.0);
+  compare_with_reference<tab::DormandPrince853>("pi", 1e-9, 1.0);
+  compare_with_reference<tab::Verner76>("pi", 1e-9, 1.0);
+  compare_with_reference<tab::CashKarp54>("pi", 1e-7, 1.0);
+  compare_with_reference<tab::Fehlberg45>("i", 1e-7, 1.0);
+  compare_with_reference<tab::Heun2>("pi", 1e-4, 0.5);
+}
+
+}  // namespace
