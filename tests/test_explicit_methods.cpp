@@ -181,7 +181,9 @@ void compare_with_reference(const char* controller, double tol, double duration)
     // And the whole run from scratch through the reference loop: same
     // number of steps up to decisions that sit on the threshold.
     const auto ref = kobie_ref::integrate<Tab>(f, y0[sys], rs);
-    EXPECT_NEAR(ref.accepted, accepted, 1 + accepted / 50) << what;
+    // (a decision on the threshold sends the two runs down different step
+    // sequences, e.g. with CUDA's fused multiply-adds: 10% slack)
+    EXPECT_NEAR(ref.accepted, accepted, 2 + accepted / 10) << what;
   }
 }
 

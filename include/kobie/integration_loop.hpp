@@ -459,16 +459,24 @@ struct IntegrationKernel {
       each_lane([&](const auto& mem, auto& l, std::int64_t sys) { end(mem, l, sys); });
     } else {
       const Env e = env();
-      each_lane([&](const auto& mem, auto& l, std::int64_t sys) {
-        begin(mem, l, sys);
-        for (int k = cfg.save_begin; k < cfg.save_end; ++k) {
-          const double target = cfg.save_time(k);
-          while (advance(e, mem, l, sys, target)) {
+      // Fixed steps compile apart, without controller arithmetic.
+      auto run = [&](auto fixed) {
+        constexpr bool known_fixed = decltype(fixed)::value;
+        each_lane([&](const auto& mem, auto& l, std::int64_t sys) {
+          begin(mem, l, sys);
+          for (int k = cfg.save_begin; k < cfg.save_end; ++k) {
+            const double target = cfg.save_time(k);
+            while (advance<known_fixed>(e, mem, l, sys, target)) {
+            }
+            save(mem, l, sys, k);
           }
-          save(mem, l, sys, k);
-        }
-        end(mem, l, sys);
-      });
+          end(mem, l, sys);
+        });
+      };
+      if (e.cfg.controller.fixed)
+        run(std::true_type{});
+      else
+        run(std::false_type{});
     }
   }
 };
