@@ -16,12 +16,6 @@
 #include <cstddef>
 #include <vector>
 
-#ifdef _OPENMP
-#define KOBIE_OMP(x) _Pragma(x)
-#else
-#define KOBIE_OMP(x)
-#endif
-
 namespace {
 
 template <class T>

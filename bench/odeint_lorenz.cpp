@@ -14,12 +14,6 @@
 
 #include "lorenz_problem.hpp"
 
-#ifdef _OPENMP
-#define KOBIE_OMP(x) _Pragma(x)
-#else
-#define KOBIE_OMP(x)
-#endif
-
 namespace {
 
 using State = std::array<double, 3>;
