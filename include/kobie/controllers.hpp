@@ -92,7 +92,7 @@ struct ControllerHistory {
 /// rather than a returned struct keep everything in registers).
 KOKKOS_FORCEINLINE_FUNCTION bool control_step(const ControllerParams& c, ControllerHistory& hist,
                                               double h, double err_sq, double& next_dt) {
-  using namespace Impl;  // quiet comparisons and pow_approx
+  using namespace Impl;  // lt / le, select and pow_approx
   const bool fixed = lane_flag(h, c.fixed);
   const bool predictive = lane_flag(h, c.predictive);
   const bool finite = Impl::isfinite(err_sq);

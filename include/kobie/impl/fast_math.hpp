@@ -85,7 +85,7 @@ KOKKOS_FORCEINLINE_FUNCTION X select(bool c, X a, X b) {
 #endif
 }
 
-/// min / max / clamp built on the quiet comparisons.
+/// min / max / clamp built on lt() and the branch-free select().
 KOKKOS_FORCEINLINE_FUNCTION double min_of(double a, double b) {
   return select(lt(b, a), b, a);
 }
