@@ -1,4 +1,5 @@
 #include <kobie/settings.hpp>
+#include <kobie/summaries.hpp>
 #include <kobie/tableaus.hpp>
 
 #include <cmath>
@@ -67,6 +68,68 @@ std::vector<int> indices_of(const std::string& setting, const std::vector<std::s
   return out;
 }
 
+/// The summary settings (docs/ARCHITECTURE.md, "Summary metrics").
+void validate_summaries(const IntegrationSettings& s, const SystemShape& system,
+                        ValidatedSettings& v) {
+  v.time_epsilon = 1e-12 * (std::abs(s.t0 + s.settling_time) + s.duration);
+  for (const auto& name : s.summary_metrics) {
+    int found = -1;
+    for (int m = 0; m < summary_metric_count; ++m)
+      if (name == summary_metric_info(m).name) found = m;
+    if (found < 0) bad("summary_metrics", "'" + name + "'", join(known_summary_metrics()));
+    v.summary_flags |= 1 << found;
+  }
+  require_finite("sample_interval", s.sample_interval);
+  require_finite("summary_window", s.summary_window);
+  if (v.summary_flags == 0) {
+    for (const auto& [setting, list] : {std::pair{"summarised_states", &s.summarised_states},
+                                        {"summarised_observables", &s.summarised_observables}})
+      if (!list->empty())
+        bad(setting, "'" + list->front() + "', ...",
+            "none while 'summary_metrics' is empty (name the metrics to compute)");
+    return;
+  }
+  v.summarised_states = indices_of("summarised_states", s.summarised_states, system.states);
+  v.summarised_observables =
+      indices_of("summarised_observables", s.summarised_observables, system.observables);
+  if (s.sample_interval < 0) bad("sample_interval", num(s.sample_interval), "0 or a number > 0");
+  v.sample_interval = s.sample_interval == 0 ? s.save_interval : s.sample_interval;
+  if (v.sample_interval > s.duration * (1 + 1e-12))
+    bad("sample_interval", num(v.sample_interval),
+        "a number <= duration (" + num(s.duration) + ")");
+  if (s.summary_window < 0) bad("summary_window", num(s.summary_window), "0 or a number > 0");
+  const double per_duration = std::floor(s.duration / v.sample_interval * (1 + 1e-12));
+  if (s.summary_window == 0) {
+    v.samples_per_window = static_cast<int>(std::min(per_duration, 2e9));
+  } else {
+    const double m = std::round(s.summary_window / v.sample_interval);
+    if (m < 1 || std::abs(m * v.sample_interval - s.summary_window) > 1e-9 * s.summary_window)
+      bad("summary_window", num(s.summary_window),
+          "a whole multiple of the sample interval (" + num(v.sample_interval) + ")");
+    if (m > per_duration)
+      bad("summary_window", num(s.summary_window),
+          "a number <= duration (" + num(s.duration) + ")");
+    v.samples_per_window = static_cast<int>(m);
+  }
+  v.n_windows = static_cast<int>(per_duration) / v.samples_per_window;
+  v.n_samples = std::int64_t(v.n_windows) * v.samples_per_window;
+  if (v.n_samples > 2000000000)
+    bad("sample_interval", num(v.sample_interval), "at most 2e9 samples in the run");
+  const bool peaks = v.summary_flags & (metric_peaks | metric_negative_peaks);
+  if (peaks && (s.n_peaks < 1 || s.n_peaks > 64))
+    bad("n_peaks", std::to_string(s.n_peaks), "an integer in [1, 64]");
+  v.n_peaks = peaks ? s.n_peaks : 0;
+  const double window = v.samples_per_window * v.sample_interval;
+  for (int w = 0; w < v.n_windows; ++w)
+    v.window_starts.push_back(s.t0 + s.settling_time + w * window);
+  const auto suffixes = summary_column_suffixes(v.summary_flags, v.n_peaks);
+  auto add_columns = [&](const std::string& variable) {
+    for (const auto& c : suffixes) v.summary_columns.push_back(variable + "." + c);
+  };
+  for (int i : v.summarised_states) add_columns(system.states[i]);
+  for (int i : v.summarised_observables) add_columns(system.observables[i]);
+}
+
 }  // namespace
 
 std::vector<std::string> known_algorithms() {
@@ -77,6 +140,24 @@ std::vector<std::string> known_algorithms() {
 
 std::vector<std::string> known_controllers() {
   return {"fixed", "i", "pi", "pid", "gustafsson"};
+}
+
+std::vector<std::string> known_summary_metrics() {
+  std::vector<std::string> out;
+  for (int m = 0; m < summary_metric_count; ++m) out.emplace_back(summary_metric_info(m).name);
+  return out;
+}
+
+std::int64_t ValidatedSettings::samples_through_save(int k) const {
+  if (n_samples == 0) return 0;
+  const double limit = save_times[k] + time_epsilon;
+  // A first guess from the division, then corrected against the very
+  // formula the kernel uses for sample times.
+  const double guess = std::floor((limit - sample_time(0)) / sample_interval);
+  std::int64_t c = static_cast<std::int64_t>(std::max(0.0, std::min(double(n_samples), guess + 1)));
+  while (c < n_samples && sample_time(c) <= limit) ++c;
+  while (c > 0 && sample_time(c - 1) > limit) --c;
+  return c;
 }
 
 ValidatedSettings validate(const IntegrationSettings& s, const SystemShape& system) {
@@ -176,6 +257,10 @@ ValidatedSettings validate(const IntegrationSettings& s, const SystemShape& syst
   v.saves_per_chunk = s.saves_per_chunk == 0 ? v.n_saves : std::min(s.saves_per_chunk, v.n_saves);
   if (s.shared_layout != "interleaved" && s.shared_layout != "contiguous")
     bad("shared_layout", "'" + s.shared_layout + "'", "'interleaved', 'contiguous'");
+  if (s.device_memory_limit < 0)
+    bad("device_memory_limit", std::to_string(s.device_memory_limit),
+        "0 (automatic) or a number of bytes > 0");
+  validate_summaries(s, system, v);
   return v;
 }
 

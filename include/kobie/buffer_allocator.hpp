@@ -167,11 +167,16 @@ namespace Impl {
 
 /// Where buffer `i` of component `C` lives under placement `P`: the same rule
 /// the host layout applies (`resolve_location`), evaluated at compile time.
+template <class P, class C>
+KOKKOS_INLINE_FUNCTION constexpr Location chosen_location(int i) {
+  return C::buffer(i).run_time_size ? C::buffer(i).location : P::template choose<C>(i);
+}
+
 template <class P, class C, bool VectorPasses>
 KOKKOS_INLINE_FUNCTION constexpr Resolution resolve_buffer(int i) {
   const BufferInfo b = C::buffer(i);
   if (b.alias_of < 0 || b.alias_of >= i) {
-    return resolve_location(P::template choose<C>(i), b.persistent, b.size, VectorPasses, false,
+    return resolve_location(chosen_location<P, C>(i), b.persistent, b.size, VectorPasses, false,
                             false, Location::local, false, 0);
   }
   const BufferInfo t = C::buffer(b.alias_of);
@@ -183,7 +188,7 @@ KOKKOS_INLINE_FUNCTION constexpr Resolution resolve_buffer(int i) {
         resolve_buffer<P, C, VectorPasses>(j).inside_target)
       used += o.size;
   }
-  return resolve_location(P::template choose<C>(i), b.persistent, b.size, VectorPasses, true,
+  return resolve_location(chosen_location<P, C>(i), b.persistent, b.size, VectorPasses, true,
                           t.enabled, tr.location, t.persistent, t.size - used);
 }
 
@@ -240,6 +245,10 @@ template <class C>
 void register_tree(BufferRegistry& registry, const std::string& owner) {
   for (int i = 0; i < C::buffer_count; ++i) {
     const BufferInfo b = C::buffer(i);
+    if (b.run_time_size && (b.location != Location::persistent || b.persistent || b.alias_of >= 0))
+      throw std::logic_error(std::string("kobie: component '") + owner + "' buffer '" + b.name +
+                             "' has a run-time size; allowed: declared in persistent storage, "
+                             "not persistent-flagged, no alias");
     BufferDeclaration d;
     d.owner = owner;
     d.name = b.name;
@@ -264,7 +273,7 @@ void apply_placement_list(BufferRegistry& registry, const std::string& parent,
 template <class P, class C>
 void apply_placement_tree(BufferRegistry& registry, const std::string& owner) {
   for (int i = 0; i < C::buffer_count; ++i)
-    registry.update_location(owner, C::buffer(i).name, P::template choose<C>(i));
+    registry.update_location(owner, C::buffer(i).name, chosen_location<P, C>(i));
   apply_placement_list<P>(registry, owner, typename children_of<C>::type{});
 }
 

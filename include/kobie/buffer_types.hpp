@@ -65,7 +65,11 @@ struct element_of<ElementType::int32> {
 
 /// One buffer as a component type declares it at compile time (its
 /// `buffer(i)` function returns these). `alias_of` is the index of another
-/// buffer of the same component, or -1.
+/// buffer of the same component, or -1. A `run_time_size` buffer's size
+/// depends on the run's settings: the host sets it (`update_size`) before the
+/// layout is computed, `size` is only its compile-time placeholder, and it
+/// always lives where it is declared, which must be persistent storage (no
+/// placement moves it).
 struct BufferInfo {
   const char* name;
   int size;
@@ -74,6 +78,7 @@ struct BufferInfo {
   bool persistent = false;
   int alias_of = -1;
   bool enabled = true;
+  bool run_time_size = false;
 };
 
 namespace Impl {

@@ -30,6 +30,7 @@
 #include <kobie/erk_step.hpp>
 #include <kobie/impl/fast_math.hpp>
 #include <kobie/impl/kokkos_compat.hpp>
+#include <kobie/summaries.hpp>
 #include <kobie/team_launch.hpp>
 
 #include <Kokkos_Core.hpp>
@@ -51,7 +52,8 @@ enum StatusBits : int {
 /// Rows of the per-system statistics view.
 enum StatRow : int { stat_status, stat_accepted, stat_rejected, stat_rhs_evals, stat_rows };
 
-/// The loop's working memory: a registry component owning the step.
+/// The loop's working memory: a registry component owning the step and the
+/// summaries' accumulators.
 template <class System, class Step, class T>
 struct IntegrationLoop {
   static constexpr int n = System::n_states;
@@ -89,7 +91,7 @@ struct IntegrationLoop {
         return {"counters", c_count, ElementType::int32, Location::local, true};
     }
   }
-  using children = ComponentList<Step>;
+  using children = ComponentList<Step, Summaries>;
 };
 
 /// Everything a launch needs to know besides the buffers; trivially copyable.
@@ -114,10 +116,35 @@ struct LoopConfig {
   int saved_states[n];
   int n_saved_observables = 0;
   int saved_observables[n_obs];
+  SummaryConfig<n + System::n_observables> summary;
 
   /// Save time k: t0 + settling + k * interval, the last exactly t_end.
   KOKKOS_FORCEINLINE_FUNCTION double save_time(int k) const {
     return k == n_saves - 1 ? t0 + settling + duration : t0 + settling + k * save_interval;
+  }
+  /// Summary sample j's time (the formula ValidatedSettings::sample_time uses).
+  KOKKOS_FORCEINLINE_FUNCTION double sample_time(std::int64_t j) const {
+    return t0 + settling + double(j) * summary.sample_interval;
+  }
+
+  /// Calls reach(t) for every save and sample time of this launch in order,
+  /// then on_save(k) and / or on_sample(j) for what falls on t (a sample
+  /// within time_epsilon of a save is taken at the save time).
+  template <class Reach, class OnSave, class OnSample>
+  KOKKOS_FORCEINLINE_FUNCTION void for_each_event(const Reach& reach, const OnSave& on_save,
+                                                  const OnSample& on_sample) const {
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    int k = save_begin;
+    std::int64_t j = summary.sample_begin;
+    while (k < save_end || j < summary.sample_end) {
+      const double ts = k < save_end ? save_time(k) : inf;
+      const double tj = j < summary.sample_end ? sample_time(j) : inf;
+      const bool sample_first = tj < ts - summary.time_epsilon;
+      const bool on_time = !sample_first && tj <= ts + summary.time_epsilon;
+      reach(sample_first ? tj : ts);
+      if (!sample_first) on_save(k++);
+      if (sample_first || on_time) on_sample(j++);
+    }
   }
 };
 
@@ -142,6 +169,8 @@ struct IntegrationKernel {
   Kokkos::View<T***, Kokkos::LayoutRight, memory_space>
       outputs;                                                   // (save - save_begin, var, system)
   Kokkos::View<int**, Kokkos::LayoutRight, memory_space> stats;  // (StatRow, system)
+  Kokkos::View<T***, Kokkos::LayoutRight, memory_space>
+      summaries;  // (window - summary.window_begin, column, system)
   /// The end state written by the last launch, and (with cfg.resume) the
   /// state a first launch continues from: (state, system) and
   /// (t, dt, err1^2, err2^2, h1; system).
@@ -361,6 +390,24 @@ struct IntegrationKernel {
     return r;
   }
 
+  /// The observables at the lane's current time, in the lane's buffer.
+  template <class Mem, class L>
+  KOKKOS_FORCEINLINE_FUNCTION auto observe(const Mem& mem, L& l, std::int64_t sys) const {
+    auto obs = mem.template get<Loop::observables>();
+    if constexpr (System::n_observables > 0) {
+      const Env e = env();
+      const auto p = parameters_of(e, mem, sys);
+      auto dv = mem.template get<Loop::driver_values>();
+      const double t = l.clock[0];
+      if constexpr (System::n_drivers > 0) {
+        Impl::for_n<System::n_drivers>([&](const int d)
+                                           KOBIE_INLINE_LAMBDA { dv[d] = T(drivers(d, t)); });
+      }
+      system.observables(t, l.y, p, dv, obs);
+    }
+    return obs;
+  }
+
   /// Writes save row `k` (states, then observables); NaN for a failed system.
   template <class Mem, class L>
   KOKKOS_FORCEINLINE_FUNCTION void save(const Mem& mem, L& l, std::int64_t sys, int k) const {
@@ -371,22 +418,50 @@ struct IntegrationKernel {
       outputs(row, v, sys) = ok ? pick<n>(l.y, cfg.saved_states[v]) : nan;
     if constexpr (System::n_observables > 0) {
       if (cfg.n_saved_observables > 0) {
-        const Env e = env();
-        const auto p = parameters_of(e, mem, sys);
-        auto dv = mem.template get<Loop::driver_values>();
-        auto obs = mem.template get<Loop::observables>();
-        const double t = l.clock[0];
-        if constexpr (System::n_drivers > 0) {
-          Impl::for_n<System::n_drivers>([&](const int d)
-                                             KOBIE_INLINE_LAMBDA { dv[d] = T(drivers(d, t)); });
-        }
-        system.observables(t, l.y, p, dv, obs);
+        const auto obs = observe(mem, l, sys);
         for (int v = 0; v < cfg.n_saved_observables; ++v)
           outputs(row, cfg.n_saved_states + v, sys) =
               ok ? pick<System::n_observables>(obs, cfg.saved_observables[v]) : nan;
       }
     }
     l.counters[Loop::c_next_save] = k + 1;
+  }
+
+  /// Folds summary sample `j` into the lane's accumulators and, when it
+  /// completes a window, writes that window's metrics (NaN for a failed
+  /// system).
+  template <class Mem, class L>
+  KOKKOS_INLINE_FUNCTION void sample(const Mem& mem, L& l, std::int64_t sys,
+                                     std::int64_t j) const {
+    const auto& sc = cfg.summary;
+    const auto acc = mem.template child<1>().template get<Summaries::accumulators>();
+    const int m = sc.samples_per_window;
+    const std::int64_t w = j / m;
+    const int index_in_window = int(j - w * m);
+    const double t_j = cfg.sample_time(j);
+    const bool failed = l.counters[Loop::c_status] != 0;
+    const int slots = sc.slots();
+    auto obs = mem.template get<Loop::observables>();
+    if constexpr (System::n_observables > 0) {
+      if (sc.needs_observables) obs = observe(mem, l, sys);
+    }
+    for (int v = 0; v < sc.n_variables; ++v) {
+      const int var = sc.variables[v];
+      const double x = var < n ? double(pick<n>(l.y, var))
+                               : double(pick<(System::n_observables > 0 ? System::n_observables
+                                                                        : 1)>(obs, var - n));
+      Impl::accumulate_sample(acc, v * slots, j, index_in_window, x, t_j, sc.sample_interval,
+                              sc.n_peaks);
+    }
+    if (index_in_window == m - 1) {
+      const int row = int(w - sc.window_begin);
+      const int columns = sc.columns_per_variable;
+      for (int v = 0; v < sc.n_variables; ++v)
+        Impl::write_summary(acc, v * slots, sc.flags, sc.n_peaks, m, failed,
+                            [&](int c, double value) {
+                              summaries(row, v * columns + c, sys) = T(value);
+                            });
+    }
   }
 
   /// Host: advances lanes [0, count) of a team to `target`, one attempted
@@ -450,12 +525,15 @@ struct IntegrationKernel {
     };
     if constexpr (vector_passes) {
       each_lane([&](const auto& mem, auto& l, std::int64_t sys) { begin(mem, l, sys); });
-      for (int k = cfg.save_begin; k < cfg.save_end; ++k) {
-        const double target = cfg.save_time(k);
-        const int count = static_cast<int>(n_sys - first < lanes ? n_sys - first : lanes);
-        advance_segment(shared, first, count, target);
-        each_lane([&](const auto& mem, auto& l, std::int64_t sys) { save(mem, l, sys, k); });
-      }
+      const int count = static_cast<int>(n_sys - first < lanes ? n_sys - first : lanes);
+      cfg.for_each_event(
+          [&](double target) { advance_segment(shared, first, count, target); },
+          [&](int k) {
+            each_lane([&](const auto& mem, auto& l, std::int64_t sys) { save(mem, l, sys, k); });
+          },
+          [&](std::int64_t j) {
+            each_lane([&](const auto& mem, auto& l, std::int64_t sys) { sample(mem, l, sys, j); });
+          });
       each_lane([&](const auto& mem, auto& l, std::int64_t sys) { end(mem, l, sys); });
     } else {
       const Env e = env();
@@ -464,12 +542,13 @@ struct IntegrationKernel {
         constexpr bool known_fixed = decltype(fixed)::value;
         each_lane([&](const auto& mem, auto& l, std::int64_t sys) {
           begin(mem, l, sys);
-          for (int k = cfg.save_begin; k < cfg.save_end; ++k) {
-            const double target = cfg.save_time(k);
-            while (advance<known_fixed>(e, mem, l, sys, target)) {
-            }
-            save(mem, l, sys, k);
-          }
+          cfg.for_each_event(
+              [&](double target) {
+                while (advance<known_fixed>(e, mem, l, sys, target)) {
+                }
+              },
+              [&](int k) { save(mem, l, sys, k); },
+              [&](std::int64_t j) { sample(mem, l, sys, j); });
           end(mem, l, sys);
         });
       };

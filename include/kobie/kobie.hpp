@@ -14,6 +14,7 @@
 #include <kobie/runtime_info.hpp>
 #include <kobie/settings.hpp>
 #include <kobie/solve.hpp>
+#include <kobie/summaries.hpp>
 #include <kobie/system.hpp>
 #include <kobie/systems/builtin.hpp>
 #include <kobie/tableaus.hpp>

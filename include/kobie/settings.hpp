@@ -40,12 +40,29 @@ struct IntegrationSettings {
   std::vector<std::string> saved_observables;  ///< names; empty: all
   int saves_per_chunk = 0;                     ///< saves per launch; 0: all in one
   std::string shared_layout = "interleaved";   ///< interleaved or contiguous
+
+  // Summary metrics (docs/ARCHITECTURE.md, "Summary metrics").
+  std::vector<std::string> summary_metrics;         ///< see known_summary_metrics(); empty: none
+  std::vector<std::string> summarised_states;       ///< names; empty: all
+  std::vector<std::string> summarised_observables;  ///< names; empty: all
+  double sample_interval = 0.0;  ///< between summary samples; 0: the save interval
+  double summary_window = 0.0;   ///< a whole multiple of it; 0: the longest within the duration
+  int n_peaks = 3;               ///< peak times kept per window and variable
+
+  /// Bytes the batch may take in the execution space's memory (inputs,
+  /// persistent storage, one launch's outputs); a larger batch runs in
+  /// chunks of systems. 0: no limit on host backends, 90% of the free
+  /// memory on CUDA. Only `solve_to_host` chunks; `solve` keeps the whole
+  /// result in device memory and throws if it cannot.
+  std::int64_t device_memory_limit = 0;
 };
 
 /// The explicit algorithms KoBIE knows, by name.
 std::vector<std::string> known_algorithms();
 /// The controllers, by name.
 std::vector<std::string> known_controllers();
+/// The summary metrics, by name.
+std::vector<std::string> known_summary_metrics();
 
 /// What validation needs to know about the system.
 struct SystemShape {
@@ -62,6 +79,27 @@ struct ValidatedSettings {
   std::vector<double> atol, rtol;  ///< per state
   std::vector<int> saved_states, saved_observables;
   int saves_per_chunk = 0;
+
+  // Summaries: `summary_flags` == 0 when none are asked.
+  int summary_flags = 0;  ///< SummaryMetric bits
+  int n_peaks = 0;        ///< peak slots (0 unless peaks are asked)
+  std::vector<int> summarised_states, summarised_observables;
+  double sample_interval = 0.0;
+  int samples_per_window = 0;
+  int n_windows = 0;
+  std::int64_t n_samples = 0;            ///< n_windows * samples_per_window
+  std::vector<double> window_starts;     ///< t0 + settling + w * window
+  std::vector<std::string> summary_columns;  ///< "<variable>.<metric column>"
+  /// Two event times closer than this are one (a sample on a save time).
+  double time_epsilon = 0.0;
+
+  /// Sample j's time.
+  double sample_time(std::int64_t j) const {
+    return raw.t0 + raw.settling_time + double(j) * sample_interval;
+  }
+  /// The number of samples at or before save time k (a launch that ends
+  /// with save k takes them).
+  std::int64_t samples_through_save(int k) const;
 };
 
 /// Checks every setting against each other and the system; throws

@@ -156,6 +156,10 @@ struct Results {
   std::vector<std::string> variables;  ///< saved states, then saved observables
   Kokkos::View<T***, Kokkos::LayoutRight, MemorySpace> outputs;       ///< (save, variable, system)
   Kokkos::View<int**, Kokkos::LayoutRight, Kokkos::HostSpace> stats;  ///< (StatRow, system)
+  /// Summary metrics, when asked: (window, column, system).
+  Kokkos::View<T***, Kokkos::LayoutRight, MemorySpace> summaries;
+  std::vector<std::string> summary_columns;  ///< "<variable>.<metric column>"
+  std::vector<double> summary_window_starts;  ///< window w is [start w, start w + window)
   std::int64_t n_systems = 0;
   double wall_seconds = 0.0;    ///< the whole call: uploads, launches, copies
   double kernel_seconds = 0.0;  ///< the integration launches alone (fenced)
@@ -226,7 +230,9 @@ void with_tableau(const std::string& name, F&& f) {
 }
 
 /// Runs the launches of one solve, calling `on_chunk(save_begin, save_end,
-/// outputs)` after each (outputs then hold rows save_begin .. save_end - 1).
+/// outputs, window_begin, window_end, summaries)` after each (outputs then
+/// hold rows save_begin .. save_end - 1, summaries the windows window_begin
+/// .. window_end - 1).
 template <class System, class T, class Algorithms, class ExecSpace, class Log, class OnChunk>
 void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
                const ValidatedSettings& vs, const DriverSamples& driver_samples,
@@ -281,6 +287,11 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
     using Loop = typename Kernel::Loop;
     BufferRegistry registry;
     const std::string root = register_components<Loop>(registry, "loop");
+    const int n_summarised =
+        static_cast<int>(vs.summarised_states.size() + vs.summarised_observables.size());
+    registry.update_size(root + "/" + Summaries::component_name(), "accumulators",
+                         vs.summary_flags ? n_summarised * Summaries::slots_per_variable(vs.n_peaks)
+                                          : 0);
     const BufferLayout layout = registry.layout(root, layout_options<ExecSpace>());
     select_placement<Loop, vector_passes>(layout, PlacementList<DefaultPlacement>{});
     const SharedSliceLayout slices =
@@ -329,23 +340,64 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
     c.n_saved_observables = static_cast<int>(vs.saved_observables.size());
     for (int v = 0; v < c.n_saved_observables; ++v)
       c.saved_observables[v] = vs.saved_observables[v];
+    auto& sc = c.summary;
+    sc.flags = vs.summary_flags;
+    sc.n_peaks = vs.n_peaks;
+    sc.n_variables = n_summarised;
+    for (std::size_t v = 0; v < vs.summarised_states.size(); ++v)
+      sc.variables[v] = vs.summarised_states[v];
+    for (std::size_t v = 0; v < vs.summarised_observables.size(); ++v)
+      sc.variables[vs.summarised_states.size() + v] = System::n_states + vs.summarised_observables[v];
+    sc.needs_observables = !vs.summarised_observables.empty();
+    sc.columns_per_variable =
+        static_cast<int>(summary_column_suffixes(vs.summary_flags, vs.n_peaks).size());
+    sc.samples_per_window = vs.samples_per_window > 0 ? vs.samples_per_window : 1;
+    sc.sample_interval = vs.sample_interval;
+    sc.time_epsilon = vs.time_epsilon;
+
+    // Each launch's samples and completed windows.
+    struct Launch {
+      int save_begin, save_end;
+      std::int64_t sample_begin, sample_end, window_begin, window_end;
+    };
+    std::vector<Launch> launches;
+    std::int64_t most_windows = 0;
+    for (int begin = 0; begin < vs.n_saves; begin += vs.saves_per_chunk) {
+      Launch l;
+      l.save_begin = begin;
+      l.save_end = std::min(vs.n_saves, begin + vs.saves_per_chunk);
+      l.sample_begin = launches.empty() ? 0 : launches.back().sample_end;
+      l.sample_end = vs.samples_through_save(l.save_end - 1);
+      l.window_begin = l.sample_begin / sc.samples_per_window;
+      l.window_end = l.sample_end / sc.samples_per_window;
+      most_windows = std::max(most_windows, l.window_end - l.window_begin);
+      launches.push_back(l);
+    }
 
     Kokkos::View<T***, Kokkos::LayoutRight, mem> chunk(
         Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::outputs"),
         vs.saves_per_chunk, n_vars, n_sys);
+    Kokkos::View<T***, Kokkos::LayoutRight, mem> summary_chunk(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::summaries"), most_windows,
+        vs.summary_columns.size(), n_sys);
     const auto policy = make_team_policy(space, plan, n_sys);
-    for (int begin = 0; begin < vs.n_saves; begin += vs.saves_per_chunk) {
-      c.save_begin = begin;
-      c.save_end = std::min(vs.n_saves, begin + vs.saves_per_chunk);
-      c.first_launch = begin == 0;
+    for (const Launch& launch : launches) {
+      c.save_begin = launch.save_begin;
+      c.save_end = launch.save_end;
+      c.first_launch = launch.save_begin == 0;
+      sc.sample_begin = launch.sample_begin;
+      sc.sample_end = launch.sample_end;
+      sc.window_begin = launch.window_begin;
       k.outputs = chunk;
+      k.summaries = summary_chunk;
       space.fence();
       const auto launched = std::chrono::steady_clock::now();
       Kokkos::parallel_for("kobie::loop::integrate", policy, k);
       space.fence();
       info.kernel_seconds +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - launched).count();
-      on_chunk(c.save_begin, c.save_end, chunk);
+      on_chunk(c.save_begin, c.save_end, chunk, launch.window_begin, launch.window_end,
+               summary_chunk);
     }
   });
   info.stats = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), stats);
@@ -394,21 +446,35 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
   r.save_times = vs.save_times;
   r.variables = variable_names<System>(vs);
   r.n_systems = batch.size();
+  r.summary_columns = vs.summary_columns;
+  r.summary_window_starts = vs.window_starts;
   const bool chunked = vs.saves_per_chunk < vs.n_saves;
-  if (chunked || to_host)
+  if (chunked || to_host) {
     r.outputs = decltype(r.outputs)(
         Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::results"), vs.n_saves,
         r.variables.size(), batch.size());
+    r.summaries = decltype(r.summaries)(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::summary_results"),
+        vs.n_windows, vs.summary_columns.size(), batch.size());
+  }
   const auto start = std::chrono::steady_clock::now();
   run_solve<System, T, Algorithms>(
       space, system, batch, vs, drivers, resume, log, info,
-      [&](int begin, int end, const auto& chunk) {
+      [&](int begin, int end, const auto& chunk, std::int64_t w_begin, std::int64_t w_end,
+          const auto& summary_chunk) {
         auto copy_into_place = [&] {
           auto dst =
               Kokkos::subview(r.outputs, std::make_pair(begin, end), Kokkos::ALL, Kokkos::ALL);
           auto src =
               Kokkos::subview(chunk, std::make_pair(0, end - begin), Kokkos::ALL, Kokkos::ALL);
           Kokkos::deep_copy(space, dst, src);
+          if (w_end > w_begin) {
+            auto sdst = Kokkos::subview(r.summaries, std::make_pair(w_begin, w_end), Kokkos::ALL,
+                                        Kokkos::ALL);
+            auto ssrc = Kokkos::subview(summary_chunk, std::make_pair(std::int64_t(0), w_end - w_begin),
+                                        Kokkos::ALL, Kokkos::ALL);
+            Kokkos::deep_copy(space, sdst, ssrc);
+          }
         };
         if constexpr (to_host) {
           copy_into_place();
@@ -416,6 +482,7 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
           copy_into_place();
         } else {
           r.outputs = chunk;  // one launch, same space: the chunk is the result
+          r.summaries = summary_chunk;
         }
         if (progress) {
           space.fence();
