@@ -167,6 +167,52 @@ TEST(TEST_CATEGORY, explicit_continuation_and_chunking_are_exact) {
   EXPECT_EQ(second.stats(kobie::stat_accepted, 0), whole.stats(kobie::stat_accepted, 0));
 }
 
+TEST(TEST_CATEGORY, explicit_batches_beyond_the_memory_limit_run_in_groups_of_systems) {
+  using System = kobie::systems::Lorenz;
+  using Dopri = std::tuple<tab::DormandPrince54>;
+  IntegrationSettings s;
+  s.duration = 1.0;
+  s.save_interval = 0.125;
+  s.saves_per_chunk = 3;
+  s.summary_metrics = {"mean", "peaks"};
+  s.summary_window = 0.25;
+  const auto batch = Batch::grid<System>({{"rho", {5.0, 15.0, 28.0, 35.0, 60.0}}, {"x", {1.0, -1.0}}});
+  const auto whole = kobie::solve_to_host<double, Dopri>(Exec(), System{}, batch, s);
+  EXPECT_EQ(whole.launch_report.find("groups"), std::string::npos) << whole.launch_report;
+  // A limit of a few systems' worth: groups of 3, 3, 3, 1, bitwise the same results.
+  s.device_memory_limit = 3000;
+  const auto grouped = kobie::solve_to_host<double, Dopri>(Exec(), System{}, batch, s);
+  EXPECT_NE(grouped.launch_report.find("groups of up to"), std::string::npos)
+      << grouped.launch_report;
+  auto same = [](const auto& a, const auto& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(*a.data())) == 0;
+  };
+  EXPECT_TRUE(same(whole.outputs, grouped.outputs));
+  EXPECT_TRUE(same(whole.summaries, grouped.summaries));
+  EXPECT_TRUE(same(whole.stats, grouped.stats));
+  EXPECT_TRUE(same(whole.end_state.states, grouped.end_state.states));
+  EXPECT_TRUE(same(whole.end_state.clocks, grouped.end_state.clocks));
+  // Continuing a grouped run from its end state.
+  s.t0 = 1.0;
+  const auto next = kobie::solve_to_host<double, Dopri>(Exec(), System{}, batch, s, {}, {},
+                                                        &grouped.end_state);
+  s.device_memory_limit = 0;
+  const auto next_whole =
+      kobie::solve_to_host<double, Dopri>(Exec(), System{}, batch, s, {}, {}, &whole.end_state);
+  EXPECT_TRUE(same(next.outputs, next_whole.outputs));
+  // Device-resident results cannot be grouped: a limit they exceed is an error.
+  s.device_memory_limit = 3000;
+  try {
+    kobie::solve<double, Dopri>(Exec(), System{}, batch, s);
+    ADD_FAILURE() << "no error";
+  } catch (const std::invalid_argument& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("device_memory_limit"), std::string::npos) << m;
+    EXPECT_NE(m.find("3000"), std::string::npos) << m;
+    EXPECT_NE(m.find("solve_to_host"), std::string::npos) << m;
+  }
+}
+
 TEST(TEST_CATEGORY, explicit_results_do_not_depend_on_backend_or_layout) {
   using System = kobie::systems::VanDerPol;
   IntegrationSettings s;

@@ -28,6 +28,7 @@ struct Options {
   std::vector<Sweep> sweeps;
   std::vector<std::pair<std::string, double>> sets;  // name=value for states or parameters
   std::string output;                                // CSV path; empty: none
+  std::string summary_output;                        // summaries CSV path; empty: none
   long output_systems = -1;                          // systems written to the CSV; -1: all
   std::string driver_file;  // CSV of driver samples; empty: the system's built-in forcing
   bool quiet = false;

@@ -52,6 +52,22 @@ std::string help() {
        "  --save-states A,B      states to save (default all)\n"
        "  --save-observables A,B observables to save (default all)\n"
        "  --saves-per-launch N   saves per kernel launch (progress, memory; default all)\n"
+       "  --shared-layout L      interleaved (default) or contiguous shared-memory slices\n"
+       "  --memory-limit BYTES   device memory the batch may take; larger batches run in\n"
+       "                         chunks of systems (default: all free memory on CUDA)\n"
+       "summary metrics (per window, computed on the device in one pass)\n"
+       "  --summaries A,B        metrics, any of:";
+  for (const auto& m : kobie::known_summary_metrics()) h << " " << m;
+  h << "\n"
+       "  --summarise-states A,B      states to summarise (default all)\n"
+       "  --summarise-observables A,B observables to summarise (default all)\n"
+       "  --sample-every T       sample interval of the summaries (default: save interval)\n"
+       "  --summary-window T     window length, a whole multiple of the sample interval\n"
+       "                         (default: the whole duration)\n"
+       "  --peaks N              peak times kept per window and variable (default 3)\n"
+       "  --summary-output FILE.csv  one row per system, window and column: system,\n"
+       "                         status, the swept values, window_start, variable,\n"
+       "                         metric, value\n"
        "output\n"
        "  --output FILE.csv      one row per system and save: system, status, the swept\n"
        "                         values, t, then the saved variables\n"
@@ -198,6 +214,24 @@ Options parse(int argc, char* argv[]) {
       s.saved_observables = list(v);
     else if (a == "--saves-per-launch")
       s.saves_per_chunk = static_cast<int>(integer(a, v));
+    else if (a == "--shared-layout")
+      s.shared_layout = v;
+    else if (a == "--memory-limit")
+      s.device_memory_limit = integer(a, v);
+    else if (a == "--summaries")
+      s.summary_metrics = list(v);
+    else if (a == "--summarise-states")
+      s.summarised_states = list(v);
+    else if (a == "--summarise-observables")
+      s.summarised_observables = list(v);
+    else if (a == "--sample-every")
+      s.sample_interval = number(a, v);
+    else if (a == "--summary-window")
+      s.summary_window = number(a, v);
+    else if (a == "--peaks")
+      s.n_peaks = static_cast<int>(integer(a, v));
+    else if (a == "--summary-output")
+      o.summary_output = v;
     else if (a == "--output")
       o.output = v;
     else if (a == "--output-systems")

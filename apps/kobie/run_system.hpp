@@ -157,6 +157,9 @@ int run_as(const Options& o) {
   rep << "  saves: " << r.save_times.size() << " (t = " << r.save_times.front() << " .. "
       << r.save_times.back() << "), variables:";
   for (const auto& v : r.variables) rep << " " << v;
+  if (!r.summary_columns.empty())
+    rep << "\n  summaries: " << r.summary_window_starts.size() << " windows x "
+        << r.summary_columns.size() << " columns";
   rep << "\n  steps: " << accepted << " accepted (" << std::setprecision(4)
       << double(accepted) / batch.size() << " per system), " << rejected << " rejected, "
       << r.total(kobie::stat_rhs_evals) << " right-hand-side evaluations\n";
@@ -167,30 +170,38 @@ int run_as(const Options& o) {
   if (o.show_layout) rep << "  buffer layout (per system):\n" << r.layout_report;
   std::cout << rep.str();
 
-  if (!o.output.empty()) {
-    std::ofstream out(o.output);
-    if (!out) throw std::invalid_argument("--output: cannot write '" + o.output + "'");
+  const auto sn = kobie::names_of<System>::states();
+  const auto pn = kobie::names_of<System>::parameters();
+  const std::int64_t n_out = o.output_systems < 0
+                                 ? batch.size()
+                                 : std::min<std::int64_t>(o.output_systems, batch.size());
+  // "system,status,<swept values>" of system s.
+  auto prefix_of = [&](std::int64_t s) {
+    std::ostringstream prefix;
+    prefix << std::setprecision(17) << s << "," << r.status(s);
+    for (const auto& sw : o.sweeps) {
+      for (std::size_t i = 0; i < sn.size(); ++i)
+        if (sn[i] == sw.name) prefix << "," << batch.state(static_cast<int>(i), s);
+      for (std::size_t i = 0; i < pn.size(); ++i)
+        if (pn[i] == sw.name) prefix << "," << batch.parameter(static_cast<int>(i), s);
+    }
+    return prefix.str();
+  };
+  auto open_csv = [&](const std::string& option, const std::string& path) {
+    std::ofstream out(path);
+    if (!out) throw std::invalid_argument(option + ": cannot write '" + path + "'");
     out << std::setprecision(std::is_same<T, float>::value ? 9 : 17);
     out << "system,status";
-    for (const auto& s : o.sweeps) out << "," << s.name;
+    for (const auto& sw : o.sweeps) out << "," << sw.name;
+    return out;
+  };
+  if (!o.output.empty()) {
+    auto out = open_csv("--output", o.output);
     out << ",t";
     for (const auto& v : r.variables) out << "," << v;
     out << "\n";
-    const auto sn = kobie::names_of<System>::states();
-    const auto pn = kobie::names_of<System>::parameters();
-    const std::int64_t n_out = o.output_systems < 0
-                                   ? batch.size()
-                                   : std::min<std::int64_t>(o.output_systems, batch.size());
     for (std::int64_t s = 0; s < n_out; ++s) {
-      std::ostringstream prefix;
-      prefix << std::setprecision(17) << s << "," << r.status(s);
-      for (const auto& sw : o.sweeps) {
-        for (std::size_t i = 0; i < sn.size(); ++i)
-          if (sn[i] == sw.name) prefix << "," << batch.state(static_cast<int>(i), s);
-        for (std::size_t i = 0; i < pn.size(); ++i)
-          if (pn[i] == sw.name) prefix << "," << batch.parameter(static_cast<int>(i), s);
-      }
-      const std::string p = prefix.str();
+      const std::string p = prefix_of(s);
       for (std::size_t k = 0; k < r.save_times.size(); ++k) {
         out << p << "," << r.save_times[k];
         for (std::size_t v = 0; v < r.variables.size(); ++v) out << "," << r.outputs(k, v, s);
@@ -198,6 +209,27 @@ int run_as(const Options& o) {
       }
     }
     std::cout << "  wrote " << n_out * r.save_times.size() << " rows to " << o.output << "\n";
+  }
+  if (!o.summary_output.empty()) {
+    if (r.summary_columns.empty())
+      throw std::invalid_argument("--summary-output: no summaries to write; name them with "
+                                  "--summaries (see --help)");
+    auto out = open_csv("--summary-output", o.summary_output);
+    out << ",window_start,variable,metric,value\n";
+    std::vector<std::pair<std::string, std::string>> split;  // "x.peaks[0]" -> x, peaks[0]
+    for (const auto& c : r.summary_columns) {
+      const auto dot = c.rfind('.');
+      split.emplace_back(c.substr(0, dot), c.substr(dot + 1));
+    }
+    for (std::int64_t s = 0; s < n_out; ++s) {
+      const std::string p = prefix_of(s);
+      for (std::size_t w = 0; w < r.summary_window_starts.size(); ++w)
+        for (std::size_t c = 0; c < split.size(); ++c)
+          out << p << "," << r.summary_window_starts[w] << "," << split[c].first << ","
+              << split[c].second << "," << r.summaries(w, c, s) << "\n";
+    }
+    std::cout << "  wrote " << n_out * r.summary_window_starts.size() * split.size()
+              << " rows to " << o.summary_output << "\n";
   }
   return r.failures() == 0 ? 0 : 3;
 }

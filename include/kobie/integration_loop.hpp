@@ -162,7 +162,8 @@ struct IntegrationKernel {
   AllocatorTable<Loop> table;
   LaunchPlan plan;
   char* persistent = nullptr;
-  std::int64_t n_systems = 0;
+  std::int64_t n_systems = 0;     ///< in this launch (a group of the batch)
+  std::int64_t first_system = 0;  ///< the batch index of this launch's system 0
   Kokkos::View<const T**, Kokkos::LayoutRight, memory_space> initial_states;  // (state, system)
   Kokkos::View<const T**, Kokkos::LayoutRight, memory_space> parameter_values;
   DriverSet<memory_space> drivers;
@@ -215,9 +216,10 @@ struct IntegrationKernel {
     std::int64_t n_systems;
     typename DriverSet<memory_space>::Evaluator drivers;
     Log log;
+    std::int64_t first_system;
   };
   KOKKOS_INLINE_FUNCTION Env env() const {
-    return {system, cfg, parameter_values.data(), n_systems, drivers.evaluator(), log};
+    return {system, cfg, parameter_values.data(), n_systems, drivers.evaluator(), log, first_system};
   }
 
   /// The right-hand side with this system's parameters and the drivers at
@@ -342,7 +344,7 @@ struct IntegrationKernel {
       }
     };
     int evals = 0;
-    const auto lane_log = e.log.lane(sys);
+    const auto lane_log = e.log.lane(e.first_system + sys);
     const bool accept = Step::attempt(step_memory(mem), t, h, l.y, y_new, l.fsal, rhs_of(e, p, dv),
                                       cfg.tolerances, decide, evals, lane_log);
     lane_log.step(t, h, err_sq, accept, next_dt);

@@ -229,57 +229,62 @@ void with_tableau(const std::string& name, F&& f) {
   }
 }
 
-/// Runs the launches of one solve, calling `on_chunk(save_begin, save_end,
-/// outputs, window_begin, window_end, summaries)` after each (outputs then
-/// hold rows save_begin .. save_end - 1, summaries the windows window_begin
-/// .. window_end - 1).
-template <class System, class T, class Algorithms, class ExecSpace, class Log, class OnChunk>
+/// The execution space's memory a batch may take: the setting, or (0) 90%
+/// of the free device memory on CUDA and no limit on host backends.
+template <class ExecSpace>
+std::int64_t memory_limit(std::int64_t setting) {
+  if (setting > 0) return setting;
+#if defined(KOKKOS_ENABLE_CUDA)
+  if constexpr (std::is_same<ExecSpace, Kokkos::Cuda>::value) {
+    std::size_t free_bytes = 0, total_bytes = 0;
+    if (cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess)
+      return static_cast<std::int64_t>(0.9 * double(free_bytes));
+  }
+#endif
+  return 0;
+}
+
+/// What `run_solve` hands its caller after each launch: outputs rows
+/// save_begin .. save_end - 1 and summary windows window_begin ..
+/// window_end - 1 of systems system_begin .. system_begin + n_systems - 1
+/// (the views' first n_systems columns).
+template <class T, class MemorySpace>
+struct LaunchOutputs {
+  std::int64_t system_begin, n_systems;
+  int save_begin, save_end;
+  std::int64_t window_begin, window_end;
+  Kokkos::View<T***, Kokkos::LayoutRight, MemorySpace> outputs;    ///< (row, variable, system)
+  Kokkos::View<T***, Kokkos::LayoutRight, MemorySpace> summaries;  ///< (window row, column, system)
+};
+
+/// Runs the launches of one solve, calling `on_launch(LaunchOutputs)` after
+/// each. The batch runs in groups of systems when it would exceed
+/// `memory_limit` (`group_systems`; otherwise that is an error), each group
+/// in launches over windows of saves; status, counters and the end state
+/// are gathered into `info`.
+template <class System, class T, class Algorithms, class ExecSpace, class Log, class OnLaunch>
 void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
                const ValidatedSettings& vs, const DriverSamples& driver_samples,
-               const EndState<T>* resume, const Log& log, Results<T, Kokkos::HostSpace>& info,
-               OnChunk&& on_chunk) {
+               const EndState<T>* resume, const Log& log, bool group_systems,
+               Results<T, Kokkos::HostSpace>& info, OnLaunch&& on_launch) {
   using mem = typename ExecSpace::memory_space;
+  using Host = Kokkos::HostSpace;
   constexpr bool vector_passes = lanes_in_vector_passes<ExecSpace>::value;
   check_system<System>();
   const std::int64_t n_sys = batch.size();
   const int n_vars = static_cast<int>(vs.saved_states.size() + vs.saved_observables.size());
-
-  // Inputs, system index fastest, in T.
-  Kokkos::View<T**, Kokkos::LayoutRight, mem> y0(
-      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::initial_states"),
-      System::n_states, n_sys);
-  Kokkos::View<T**, Kokkos::LayoutRight, mem> params(
-      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::parameters"),
-      System::n_parameters, n_sys);
-  {
-    auto hy = Kokkos::create_mirror_view(y0);
-    auto hp = Kokkos::create_mirror_view(params);
-    for (int i = 0; i < System::n_states; ++i)
-      for (std::int64_t s = 0; s < n_sys; ++s) hy(i, s) = T(batch.state(i, s));
-    for (int j = 0; j < System::n_parameters; ++j)
-      for (std::int64_t s = 0; s < n_sys; ++s) hp(j, s) = T(batch.parameter(j, s));
-    Kokkos::deep_copy(space, y0, hy);
-    Kokkos::deep_copy(space, params, hp);
-  }
+  if (resume &&
+      (resume->size() != n_sys || static_cast<int>(resume->states.extent(0)) != System::n_states))
+    throw std::invalid_argument("kobie: setting 'resume' holds " + std::to_string(resume->size()) +
+                                " systems; allowed: the batch's " + std::to_string(n_sys));
   const DriverSet<mem> drivers(driver_samples, System::n_drivers);
-  Kokkos::View<int**, Kokkos::LayoutRight, mem> stats("kobie::solve::stats", stat_rows, n_sys);
-  Kokkos::View<T**, Kokkos::LayoutRight, mem> end_states(
+  info.stats = decltype(info.stats)("kobie::solve::stats", stat_rows, n_sys);
+  info.end_state.states = decltype(info.end_state.states)(
       Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_states"), System::n_states,
       n_sys);
-  Kokkos::View<double**, Kokkos::LayoutRight, mem> end_clocks(
+  info.end_state.clocks = decltype(info.end_state.clocks)(
       Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_clocks"), 5, n_sys);
-  Kokkos::View<T**, Kokkos::LayoutRight, mem> resume_states;
-  Kokkos::View<double**, Kokkos::LayoutRight, mem> resume_clocks;
-  Kokkos::View<int**, Kokkos::LayoutRight, mem> resume_stats;
-  if (resume) {
-    if (resume->size() != n_sys || static_cast<int>(resume->states.extent(0)) != System::n_states)
-      throw std::invalid_argument("kobie: setting 'resume' holds " +
-                                  std::to_string(resume->size()) +
-                                  " systems; allowed: the batch's " + std::to_string(n_sys));
-    resume_states = Kokkos::create_mirror_view_and_copy(mem(), resume->states);
-    resume_clocks = Kokkos::create_mirror_view_and_copy(mem(), resume->clocks);
-    resume_stats = Kokkos::create_mirror_view_and_copy(mem(), resume->stats);
-  }
+  info.end_state.stats = info.stats;
 
   with_tableau<Algorithms>(vs.raw.algorithm, [&](auto tab) {
     using Tab = decltype(tab);
@@ -304,22 +309,11 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
        << plan.team_scratch_bytes << " B, " << to_string(slices) << " slices";
     info.launch_report = lr.str();
 
-    PersistentStorage<mem> storage(layout, n_sys);
     Kernel k;
     k.system = system;
     k.table = make_allocator_table<Loop>(layout, slices);
     k.plan = plan;
-    k.persistent = storage.data();
-    k.n_systems = n_sys;
-    k.initial_states = y0;
-    k.parameter_values = params;
     k.drivers = drivers;
-    k.stats = stats;
-    k.end_states = end_states;
-    k.end_clocks = end_clocks;
-    k.resume_states = resume_states;
-    k.resume_clocks = resume_clocks;
-    k.resume_stats = resume_stats;
     k.log = log;
     auto& c = k.cfg;
     c.resume = resume != nullptr;
@@ -374,36 +368,155 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
       launches.push_back(l);
     }
 
+    // Systems per group: what one system takes in the space's memory.
+    const std::int64_t bytes_per_system =
+        layout.persistent_bytes_per_system() +
+        std::int64_t(sizeof(T)) * (System::n_parameters + 2 * System::n_states +
+                                   std::int64_t(vs.saves_per_chunk) * n_vars +
+                                   most_windows * std::int64_t(vs.summary_columns.size())) +
+        std::int64_t(sizeof(int)) * stat_rows + std::int64_t(sizeof(double)) * 5 +
+        (resume ? std::int64_t(sizeof(T)) * System::n_states + 5 * 8 + 4 * stat_rows : 0);
+    const std::int64_t limit = memory_limit<ExecSpace>(vs.raw.device_memory_limit);
+    std::int64_t group = n_sys;
+    if (limit > 0 && bytes_per_system * n_sys > limit) {
+      if (!group_systems && vs.raw.device_memory_limit > 0)
+        throw std::invalid_argument(
+            "kobie: setting 'device_memory_limit' has value " +
+            std::to_string(vs.raw.device_memory_limit) + " but the batch needs " +
+            std::to_string(bytes_per_system * n_sys) + " bytes (" +
+            std::to_string(bytes_per_system) +
+            " per system) and `solve` keeps all results in device memory; allowed: a limit that "
+            "fits, or `solve_to_host`, which runs the batch in groups of systems");
+      if (group_systems) group = std::max<std::int64_t>(1, limit / bytes_per_system);
+    }
+    {
+      std::ostringstream lr;
+      lr << info.launch_report;
+      if (group < n_sys)
+        lr << "; " << (n_sys + group - 1) / group << " groups of up to " << group
+           << " systems (memory limit " << limit << " B, " << bytes_per_system
+           << " B per system)";
+      info.launch_report = lr.str();
+    }
+
+    // One group's working set, reused by every group (the last may be smaller).
+    PersistentStorage<mem> storage(layout, group);
+    Kokkos::View<T**, Kokkos::LayoutRight, mem> y0(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::initial_states"),
+        System::n_states, group);
+    Kokkos::View<T**, Kokkos::LayoutRight, mem> params(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::parameters"),
+        System::n_parameters, group);
+    Kokkos::View<int**, Kokkos::LayoutRight, mem> stats("kobie::solve::stats", stat_rows, group);
+    Kokkos::View<T**, Kokkos::LayoutRight, mem> end_states(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_states"),
+        System::n_states, group);
+    Kokkos::View<double**, Kokkos::LayoutRight, mem> end_clocks(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_clocks"), 5, group);
+    Kokkos::View<T**, Kokkos::LayoutRight, mem> resume_states;
+    Kokkos::View<double**, Kokkos::LayoutRight, mem> resume_clocks;
+    Kokkos::View<int**, Kokkos::LayoutRight, mem> resume_stats;
+    if (resume) {
+      resume_states = decltype(resume_states)("kobie::solve::resume_states", System::n_states,
+                                              group);
+      resume_clocks = decltype(resume_clocks)("kobie::solve::resume_clocks", 5, group);
+      resume_stats = decltype(resume_stats)("kobie::solve::resume_stats", stat_rows, group);
+    }
     Kokkos::View<T***, Kokkos::LayoutRight, mem> chunk(
         Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::outputs"),
-        vs.saves_per_chunk, n_vars, n_sys);
+        vs.saves_per_chunk, n_vars, group);
     Kokkos::View<T***, Kokkos::LayoutRight, mem> summary_chunk(
         Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::summaries"), most_windows,
-        vs.summary_columns.size(), n_sys);
-    const auto policy = make_team_policy(space, plan, n_sys);
-    for (const Launch& launch : launches) {
-      c.save_begin = launch.save_begin;
-      c.save_end = launch.save_end;
-      c.first_launch = launch.save_begin == 0;
-      sc.sample_begin = launch.sample_begin;
-      sc.sample_end = launch.sample_end;
-      sc.window_begin = launch.window_begin;
-      k.outputs = chunk;
-      k.summaries = summary_chunk;
-      space.fence();
-      const auto launched = std::chrono::steady_clock::now();
-      Kokkos::parallel_for("kobie::loop::integrate", policy, k);
-      space.fence();
-      info.kernel_seconds +=
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - launched).count();
-      on_chunk(c.save_begin, c.save_end, chunk, launch.window_begin, launch.window_end,
-               summary_chunk);
+        vs.summary_columns.size(), group);
+    auto host_y0 = Kokkos::create_mirror_view(y0);
+    auto host_params = Kokkos::create_mirror_view(params);
+    auto host_resume_states = Kokkos::create_mirror_view(resume_states);
+    auto host_resume_clocks = Kokkos::create_mirror_view(resume_clocks);
+    auto host_resume_stats = Kokkos::create_mirror_view(resume_stats);
+
+    for (std::int64_t first = 0; first < n_sys; first += group) {
+      const std::int64_t count = std::min(group, n_sys - first);
+      if (count < group) {  // the last group: views exactly its size (system strides)
+        Kokkos::resize(Kokkos::WithoutInitializing, y0, System::n_states, count);
+        Kokkos::resize(Kokkos::WithoutInitializing, params, System::n_parameters, count);
+        Kokkos::resize(Kokkos::WithoutInitializing, stats, stat_rows, count);
+        Kokkos::resize(Kokkos::WithoutInitializing, end_states, System::n_states, count);
+        Kokkos::resize(Kokkos::WithoutInitializing, end_clocks, 5, count);
+        Kokkos::resize(Kokkos::WithoutInitializing, chunk, chunk.extent(0), n_vars, count);
+        Kokkos::resize(Kokkos::WithoutInitializing, summary_chunk, summary_chunk.extent(0),
+                       summary_chunk.extent(1), count);
+        if (resume) {
+          Kokkos::resize(Kokkos::WithoutInitializing, resume_states, System::n_states, count);
+          Kokkos::resize(Kokkos::WithoutInitializing, resume_clocks, 5, count);
+          Kokkos::resize(Kokkos::WithoutInitializing, resume_stats, stat_rows, count);
+        }
+        host_y0 = Kokkos::create_mirror_view(y0);
+        host_params = Kokkos::create_mirror_view(params);
+        host_resume_states = Kokkos::create_mirror_view(resume_states);
+        host_resume_clocks = Kokkos::create_mirror_view(resume_clocks);
+        host_resume_stats = Kokkos::create_mirror_view(resume_stats);
+      }
+      // Inputs of this group, system index fastest, in T.
+      for (int i = 0; i < System::n_states; ++i)
+        for (std::int64_t s = 0; s < count; ++s) host_y0(i, s) = T(batch.state(i, first + s));
+      for (int j = 0; j < System::n_parameters; ++j)
+        for (std::int64_t s = 0; s < count; ++s)
+          host_params(j, s) = T(batch.parameter(j, first + s));
+      Kokkos::deep_copy(space, y0, host_y0);
+      Kokkos::deep_copy(space, params, host_params);
+      if (resume) {
+        for (std::int64_t s = 0; s < count; ++s) {
+          for (int i = 0; i < System::n_states; ++i)
+            host_resume_states(i, s) = resume->states(i, first + s);
+          for (int i = 0; i < 5; ++i) host_resume_clocks(i, s) = resume->clocks(i, first + s);
+          for (int i = 0; i < stat_rows; ++i) host_resume_stats(i, s) = resume->stats(i, first + s);
+        }
+        Kokkos::deep_copy(space, resume_states, host_resume_states);
+        Kokkos::deep_copy(space, resume_clocks, host_resume_clocks);
+        Kokkos::deep_copy(space, resume_stats, host_resume_stats);
+      }
+      k.persistent = storage.data();
+      k.n_systems = count;
+      k.first_system = first;
+      k.initial_states = y0;
+      k.parameter_values = params;
+      k.stats = stats;
+      k.end_states = end_states;
+      k.end_clocks = end_clocks;
+      k.resume_states = resume_states;
+      k.resume_clocks = resume_clocks;
+      k.resume_stats = resume_stats;
+      const auto policy = make_team_policy(space, plan, count);
+      for (const Launch& launch : launches) {
+        c.save_begin = launch.save_begin;
+        c.save_end = launch.save_end;
+        c.first_launch = launch.save_begin == 0;
+        sc.sample_begin = launch.sample_begin;
+        sc.sample_end = launch.sample_end;
+        sc.window_begin = launch.window_begin;
+        k.outputs = chunk;
+        k.summaries = summary_chunk;
+        space.fence();
+        const auto launched = std::chrono::steady_clock::now();
+        Kokkos::parallel_for("kobie::loop::integrate", policy, k);
+        space.fence();
+        info.kernel_seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - launched).count();
+        on_launch(LaunchOutputs<T, mem>{first, count, launch.save_begin, launch.save_end,
+                                        launch.window_begin, launch.window_end, chunk,
+                                        summary_chunk});
+      }
+      // Status, counters and end states of the group.
+      const auto hs = Kokkos::create_mirror_view_and_copy(Host(), stats);
+      const auto he = Kokkos::create_mirror_view_and_copy(Host(), end_states);
+      const auto hc = Kokkos::create_mirror_view_and_copy(Host(), end_clocks);
+      for (std::int64_t s = 0; s < count; ++s) {
+        for (int i = 0; i < stat_rows; ++i) info.stats(i, first + s) = hs(i, s);
+        for (int i = 0; i < System::n_states; ++i) info.end_state.states(i, first + s) = he(i, s);
+        for (int i = 0; i < 5; ++i) info.end_state.clocks(i, first + s) = hc(i, s);
+      }
     }
   });
-  info.stats = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), stats);
-  info.end_state.states = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), end_states);
-  info.end_state.clocks = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), end_clocks);
-  info.end_state.stats = info.stats;
 }
 
 template <class System>
@@ -430,7 +543,8 @@ template <class T, class OutSpace, class Algorithms, class System, class ExecSpa
 Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, const Batch& batch,
                                 const IntegrationSettings& settings, const DriverSamples& drivers,
                                 const EndState<T>* resume, const Log& log,
-                                const std::function<void(int, int)>& progress) {
+                                const std::function<void(int, int)>& progress,
+                                bool streaming = false) {
   constexpr bool to_host =
       std::is_same<OutSpace, Kokkos::HostSpace>::value &&
       !std::is_same<typename ExecSpace::memory_space, Kokkos::HostSpace>::value;
@@ -449,44 +563,63 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
   r.summary_columns = vs.summary_columns;
   r.summary_window_starts = vs.window_starts;
   const bool chunked = vs.saves_per_chunk < vs.n_saves;
-  if (chunked || to_host) {
+  bool allocated = false;
+  auto allocate_results = [&] {
+    if (allocated) return;
+    allocated = true;
     r.outputs = decltype(r.outputs)(
         Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::results"), vs.n_saves,
         r.variables.size(), batch.size());
     r.summaries = decltype(r.summaries)(
         Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::summary_results"),
         vs.n_windows, vs.summary_columns.size(), batch.size());
-  }
+  };
   const auto start = std::chrono::steady_clock::now();
+  // Only solve_to_host (streaming) runs a batch in groups of systems.
+  const bool group_systems = streaming && std::is_same<OutSpace, Kokkos::HostSpace>::value;
   run_solve<System, T, Algorithms>(
-      space, system, batch, vs, drivers, resume, log, info,
-      [&](int begin, int end, const auto& chunk, std::int64_t w_begin, std::int64_t w_end,
-          const auto& summary_chunk) {
-        auto copy_into_place = [&] {
-          auto dst =
-              Kokkos::subview(r.outputs, std::make_pair(begin, end), Kokkos::ALL, Kokkos::ALL);
-          auto src =
-              Kokkos::subview(chunk, std::make_pair(0, end - begin), Kokkos::ALL, Kokkos::ALL);
-          Kokkos::deep_copy(space, dst, src);
-          if (w_end > w_begin) {
-            auto sdst = Kokkos::subview(r.summaries, std::make_pair(w_begin, w_end), Kokkos::ALL,
-                                        Kokkos::ALL);
-            auto ssrc = Kokkos::subview(summary_chunk, std::make_pair(std::int64_t(0), w_end - w_begin),
-                                        Kokkos::ALL, Kokkos::ALL);
-            Kokkos::deep_copy(space, sdst, ssrc);
+      space, system, batch, vs, drivers, resume, log, group_systems, info,
+      [&](const auto& part) {
+        const bool whole_batch = part.system_begin == 0 && part.n_systems == r.n_systems &&
+                                 std::int64_t(part.outputs.extent(2)) == r.n_systems;
+        // Rows [begin, end) of `from` (rows from 0) into rows [begin, end) of `to`.
+        auto copy_rows = [&](const auto& to, const auto& from, std::int64_t begin,
+                             std::int64_t end) {
+          if (end <= begin) return;
+          if (whole_batch) {  // contiguous on both sides
+            Kokkos::deep_copy(
+                space, Kokkos::subview(to, std::make_pair(begin, end), Kokkos::ALL, Kokkos::ALL),
+                Kokkos::subview(from, std::make_pair(std::int64_t(0), end - begin), Kokkos::ALL,
+                                Kokkos::ALL));
+            return;
+          }
+          // A group of systems: only solve_to_host groups, into host memory.
+          if constexpr (std::is_same<OutSpace, Kokkos::HostSpace>::value) {
+            const auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), from);
+            for (std::int64_t row = begin; row < end; ++row)
+              for (std::size_t v = 0; v < to.extent(1); ++v)
+                for (std::int64_t s = 0; s < part.n_systems; ++s)
+                  to(row, v, part.system_begin + s) = h(row - begin, v, s);
+          } else {
+            throw std::logic_error("kobie: groups of systems in device-resident results");
           }
         };
-        if constexpr (to_host) {
-          copy_into_place();
-        } else if (chunked) {
-          copy_into_place();
+        if (to_host || chunked || !whole_batch) {
+          allocate_results();
+          copy_rows(r.outputs, part.outputs, part.save_begin, part.save_end);
+          copy_rows(r.summaries, part.summaries, part.window_begin, part.window_end);
         } else {
-          r.outputs = chunk;  // one launch, same space: the chunk is the result
-          r.summaries = summary_chunk;
+          // One launch over the whole batch, same space: the chunk is the result.
+          r.outputs = part.outputs;
+          r.summaries = part.summaries;
         }
         if (progress) {
+          // Saves done, counted over every group of systems.
           space.fence();
-          progress(end, vs.n_saves);
+          const double done = (double(part.system_begin) * vs.n_saves +
+                               double(part.n_systems) * part.save_end) /
+                              double(r.n_systems);
+          progress(static_cast<int>(done), vs.n_saves);
         }
       });
   space.fence();
@@ -520,8 +653,10 @@ Results<T, typename ExecSpace::memory_space> solve(const ExecSpace& space, const
 }
 
 /// As `solve`, but the outputs land in host memory launch by launch (set
-/// `saves_per_chunk` to bound device memory), and `progress(saves done,
-/// total)` is called after each launch.
+/// `saves_per_chunk` to bound device memory; a batch larger than
+/// `device_memory_limit` runs in groups of systems), and `progress(saves
+/// done, total)` is called after each launch (with groups, saves done
+/// counts every group's share).
 template <class T, class Algorithms = tableaus::all_explicit, class System, class ExecSpace>
 Results<T, Kokkos::HostSpace> solve_to_host(const ExecSpace& space, const System& system,
                                             const Batch& batch, const IntegrationSettings& settings,
@@ -529,7 +664,8 @@ Results<T, Kokkos::HostSpace> solve_to_host(const ExecSpace& space, const System
                                             const std::function<void(int, int)>& progress = {},
                                             const EndState<T>* resume = nullptr) {
   return Impl::solve_impl<T, Kokkos::HostSpace, Algorithms>(space, system, batch, settings, drivers,
-                                                            resume, NoLog{}, progress);
+                                                            resume, NoLog{}, progress,
+                                                            /*streaming=*/true);
 }
 
 }  // namespace kobie
