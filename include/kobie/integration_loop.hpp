@@ -466,6 +466,121 @@ struct IntegrationKernel {
     }
   }
 
+  /// Host, fixed steps, the usual case: every active lane of the team stands
+  /// at the same time with the same step (they started together, and fixed
+  /// steps keep them together). The step times are then the same for all of
+  /// them and are computed once, in scalar code, and each pass over the
+  /// lanes is the step itself: no per-lane clock, landing or controller
+  /// arithmetic, all in the state's own precision. Clocks (and, for a lane
+  /// that fails, the time and step of its failing attempt) are settled after
+  /// the segment to exactly what `advance` would have left: results are
+  /// bitwise those of the per-lane passes (tested). Attempts that could
+  /// reach max_steps, or a step that would stagnate, are left to `advance`.
+  /// Returns whether every lane is done with the segment.
+  template <SliceLayoutKnown Known>
+  KOBIE_HOST_NOINLINE bool advance_uniform_fixed(char* shared, std::int64_t first, int count,
+                                                 double target) const {
+    constexpr int max_lanes = 1024;
+    if (count > max_lanes) return false;
+    const Env e = env();
+    const AllocatorTable<Loop> tbl = table;
+    const int lanes = plan.lanes_per_team;
+    char* const pers = persistent;
+    auto lane_of = [&](int lane) KOBIE_INLINE_LAMBDA {
+      const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
+      return root_memory<Placement, vector_passes, Loop, Known>(tbl, ctx);
+    };
+    // Are the active lanes together, and how many attempts may they make?
+    bool was_active[max_lanes];
+    int accepted_before[max_lanes];
+    double t = 0.0, dt = 0.0;
+    bool any = false;
+    std::int64_t most_attempts = 0;
+    for (int lane = 0; lane < count; ++lane) {
+      const auto mem = lane_of(lane);
+      const auto l = lane_buffers(mem);
+      was_active[lane] = active(l, target);
+      accepted_before[lane] = l.counters[Loop::c_accepted];
+      if (!was_active[lane]) continue;
+      if (any && (double(l.clock[0]) != t || double(l.clock[1]) != dt)) return false;
+      t = l.clock[0];
+      dt = l.clock[1];
+      any = true;
+      const std::int64_t attempts =
+          std::int64_t(l.counters[Loop::c_accepted]) + l.counters[Loop::c_rejected];
+      most_attempts = attempts > most_attempts ? attempts : most_attempts;
+    }
+    if (!any) return true;
+    // The step sequence `advance` takes: from (t, dt) the attempt h and, if
+    // accepted, the next t and dt. False: the step would stagnate.
+    auto step_from = [target](double& ts, double& dts, double& h) {
+      const double remaining = target - ts;
+      const bool land = dts >= remaining * (1.0 - 1e-12);
+      h = land ? remaining : dts;
+      if (!land && !(ts + h > ts)) return false;
+      ts = land ? target : ts + h;
+      dts = land && h < dts ? dts : h;
+      return true;
+    };
+    const double t_start = t, dt_start = dt;
+    std::int64_t budget = e.cfg.max_steps - most_attempts - 1;  // never reach max_steps here
+    while (t != target && budget > 0) {
+      double t_next = t, dt_next = dt, h;
+      if (!step_from(t_next, dt_next, h)) break;
+      KOBIE_VECTOR_HOT_LOOP
+      for (int lane = 0; lane < count; ++lane) {
+        const auto mem = lane_of(lane);
+        auto l = lane_buffers(mem);
+        const bool act = l.counters[Loop::c_status] == 0;
+        const auto p = parameters_of(e, mem, first + lane);
+        auto dv = mem.template get<Loop::driver_values>();
+        auto y_new = mem.template get<Loop::proposal>();
+        bool finite = true;
+        auto decide = [&](double) KOBIE_INLINE_LAMBDA {
+          Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
+            finite = finite & bool(Impl::isfinite(y_new[i]));
+          });
+          return finite & act;
+        };
+        int evals = 0;
+        const bool accept = Step::attempt(step_memory(mem), t, h, l.y, y_new, l.fsal,
+                                          rhs_of(e, p, dv), e.cfg.tolerances, decide, evals,
+                                          NoLog{});
+        Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
+          l.y[i] = Impl::select(accept, T(y_new[i]), T(l.y[i]));
+        });
+        l.counters[Loop::c_accepted] += int(accept);
+        l.counters[Loop::c_rejected] += int(act & !accept);
+        l.counters[Loop::c_evals] += Impl::select(act, evals, 0);
+        l.counters[Loop::c_status] |= Impl::select(act & !accept, int(status_nonfinite_state), 0);
+      }
+      t = t_next;
+      dt = dt_next;
+      --budget;
+    }
+    // Settle the clocks of the lanes that took part.
+    for (int lane = 0; lane < count; ++lane) {
+      if (!was_active[lane]) continue;
+      const auto mem = lane_of(lane);
+      auto l = lane_buffers(mem);
+      if (l.counters[Loop::c_status] == 0) {
+        l.clock[0] = t;
+        l.clock[1] = dt;
+        continue;
+      }
+      // Failed: it stays where its failing attempt started, that attempt's
+      // step as its dt (replayed: the attempt after its last accepted one).
+      double ts = t_start, dts = dt_start, h = 0.0;
+      const int accepted = l.counters[Loop::c_accepted] - accepted_before[lane];
+      for (int s = 0; s < accepted; ++s) step_from(ts, dts, h);
+      double t_fail = ts, dt_fail = dts;
+      step_from(t_fail, dt_fail, h);
+      l.clock[0] = ts;
+      l.clock[1] = h;
+    }
+    return t == target;
+  }
+
   /// Host: advances lanes [0, count) of a team to `target`, one attempted
   /// step per pass, each pass one vectorised loop over the lanes, until none
   /// is short of it. Out of line on purpose, with everything it reads copied
@@ -479,10 +594,13 @@ struct IntegrationKernel {
     auto segment = [&](auto layout, auto fixed) KOBIE_INLINE_LAMBDA {
       constexpr SliceLayoutKnown known = decltype(layout)::value;
       constexpr bool known_fixed = decltype(fixed)::value;
+      if constexpr (known_fixed && std::is_same<Log, NoLog>::value) {
+        if (advance_uniform_fixed<known>(shared, first, count, target)) return;
+      }
       int still;
       do {
         still = 0;
-        KOBIE_VECTOR_REDUCE_SUM(still)
+        KOBIE_VECTOR_HOT_LOOP
         for (int lane = 0; lane < count; ++lane) {
           const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
           const auto mem = root_memory<Placement, vector_passes, Loop, known>(tbl, ctx);

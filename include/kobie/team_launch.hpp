@@ -90,25 +90,25 @@ KOKKOS_INLINE_FUNCTION char* team_shared_base(const Member& team, const LaunchPl
 namespace Impl {
 /// Host lane loops: plain counted loops marked for vectorisation (Kokkos'
 /// ThreadVectorRange carries its increment at run time, which hides the trip
-/// count from the vectoriser). KOBIE_VECTOR_REDUCE_SUM marks the hot
-/// stepping loop: `GCC ivdep`, because `omp simd` turns every address-taken
+/// count from the vectoriser). KOBIE_VECTOR_HOT_LOOP marks the hot
+/// stepping loops: `GCC ivdep`, because `omp simd` turns every address-taken
 /// local of the body into a per-lane array the vectoriser then rejects.
 /// KOBIE_VECTOR_LOOP marks the light per-launch loops (begin, save, end).
 #if defined(__CUDACC__)
 #define KOBIE_VECTOR_LOOP
-#define KOBIE_VECTOR_REDUCE_SUM(x)
+#define KOBIE_VECTOR_HOT_LOOP
 #elif defined(_OPENMP)
 #define KOBIE_VECTOR_LOOP _Pragma("omp simd")
-#define KOBIE_VECTOR_REDUCE_SUM(x) _Pragma("GCC ivdep")
+#define KOBIE_VECTOR_HOT_LOOP _Pragma("GCC ivdep")
 #elif defined(__GNUC__) && !defined(__clang__)
 #define KOBIE_VECTOR_LOOP _Pragma("GCC ivdep")
-#define KOBIE_VECTOR_REDUCE_SUM(x) _Pragma("GCC ivdep")
+#define KOBIE_VECTOR_HOT_LOOP _Pragma("GCC ivdep")
 #elif defined(__clang__)
 #define KOBIE_VECTOR_LOOP _Pragma("clang loop vectorize(enable)")
-#define KOBIE_VECTOR_REDUCE_SUM(x) _Pragma("clang loop vectorize(enable)")
+#define KOBIE_VECTOR_HOT_LOOP _Pragma("clang loop vectorize(enable)")
 #else
 #define KOBIE_VECTOR_LOOP
-#define KOBIE_VECTOR_REDUCE_SUM(x)
+#define KOBIE_VECTOR_HOT_LOOP
 #endif
 }  // namespace Impl
 
