@@ -176,7 +176,8 @@ TEST(TEST_CATEGORY, explicit_batches_beyond_the_memory_limit_run_in_groups_of_sy
   s.saves_per_chunk = 3;
   s.summary_metrics = {"mean", "peaks"};
   s.summary_window = 0.25;
-  const auto batch = Batch::grid<System>({{"rho", {5.0, 15.0, 28.0, 35.0, 60.0}}, {"x", {1.0, -1.0}}});
+  const auto batch =
+      Batch::grid<System>({{"rho", {5.0, 15.0, 28.0, 35.0, 60.0}}, {"x", {1.0, -1.0}}});
   const auto whole = kobie::solve_to_host<double, Dopri>(Exec(), System{}, batch, s);
   EXPECT_EQ(whole.launch_report.find("groups"), std::string::npos) << whole.launch_report;
   // A limit of a few systems' worth: groups of 3, 3, 3, 1, bitwise the same results.
@@ -185,7 +186,8 @@ TEST(TEST_CATEGORY, explicit_batches_beyond_the_memory_limit_run_in_groups_of_sy
   EXPECT_NE(grouped.launch_report.find("groups of up to"), std::string::npos)
       << grouped.launch_report;
   auto same = [](const auto& a, const auto& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(*a.data())) == 0;
+    return a.size() == b.size() &&
+           std::memcmp(a.data(), b.data(), a.size() * sizeof(*a.data())) == 0;
   };
   EXPECT_TRUE(same(whole.outputs, grouped.outputs));
   EXPECT_TRUE(same(whole.summaries, grouped.summaries));
@@ -194,8 +196,8 @@ TEST(TEST_CATEGORY, explicit_batches_beyond_the_memory_limit_run_in_groups_of_sy
   EXPECT_TRUE(same(whole.end_state.clocks, grouped.end_state.clocks));
   // Continuing a grouped run from its end state.
   s.t0 = 1.0;
-  const auto next = kobie::solve_to_host<double, Dopri>(Exec(), System{}, batch, s, {}, {},
-                                                        &grouped.end_state);
+  const auto next =
+      kobie::solve_to_host<double, Dopri>(Exec(), System{}, batch, s, {}, {}, &grouped.end_state);
   s.device_memory_limit = 0;
   const auto next_whole =
       kobie::solve_to_host<double, Dopri>(Exec(), System{}, batch, s, {}, {}, &whole.end_state);

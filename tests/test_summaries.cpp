@@ -78,8 +78,9 @@ std::vector<double> host_metrics(const std::vector<double>& x, const std::vector
   auto min_of = [&](const std::vector<double>& v) {
     return v.empty() ? nan : *std::min_element(v.begin(), v.end());
   };
-  std::vector<double> out = {mean, mn, mx, std::sqrt(sum_sq / m), std::sqrt(var),
-                             std::max(std::abs(mn), std::abs(mx)), mx, mn};
+  std::vector<double> out = {
+      mean, mn, mx, std::sqrt(sum_sq / m), std::sqrt(var), std::max(std::abs(mn), std::abs(mx)),
+      mx,   mn};
   for (const auto* list : {&peaks, &negative_peaks})
     for (int p = 0; p < n_peaks; ++p)
       out.push_back(p < static_cast<int>(list->size()) ? (*list)[p] : nan);
@@ -87,9 +88,10 @@ std::vector<double> host_metrics(const std::vector<double>& x, const std::vector
   return out;
 }
 
-const std::vector<std::string> all_metrics = {
-    "mean",           "min",          "max",           "rms",    "std", "max_magnitude",
-    "extrema",        "peaks",        "negative_peaks", "dxdt_extrema", "d2xdt2_extrema"};
+const std::vector<std::string> all_metrics = {"mean",         "min",           "max",
+                                              "rms",          "std",           "max_magnitude",
+                                              "extrema",      "peaks",         "negative_peaks",
+                                              "dxdt_extrema", "d2xdt2_extrema"};
 
 template <class R>
 auto host_summaries(const R& r) {
@@ -138,8 +140,8 @@ void check_against_saved_samples(double tol) {
           // Derivative columns divide differences by dt (and dt^2): scale.
           const double scale = c >= per_variable - 2 ? 400.0 : c >= per_variable - 4 ? 20.0 : 1.0;
           EXPECT_TRUE(same_or_both_nan(got, expected[c], tol * scale))
-              << "system " << sys << " " << r.summary_columns[var * per_variable + c]
-              << " window " << w << ": " << got << " vs " << expected[c];
+              << "system " << sys << " " << r.summary_columns[var * per_variable + c] << " window "
+              << w << ": " << got << " vs " << expected[c];
         }
         peaks_seen += !std::isnan(expected[8]);
       }
@@ -243,9 +245,9 @@ TEST(TEST_CATEGORY, summaries_of_a_failed_system_are_nan_after_it_fails) {
 }
 
 TEST(TEST_CATEGORY, summaries_cost_no_memory_unless_asked_and_stay_in_persistent_storage) {
-  using Loop = kobie::IntegrationLoop<Oscillator,
-                                      kobie::ErkStep<tab::DormandPrince54, Oscillator, double>,
-                                      double>;
+  using Loop =
+      kobie::IntegrationLoop<Oscillator, kobie::ErkStep<tab::DormandPrince54, Oscillator, double>,
+                             double>;
   (void)sizeof(Loop);
   // No placement moves a run-time sized buffer.
   static_assert(kobie::Impl::resolve_buffer<kobie::AllLocal, kobie::Summaries, false>(0).location ==
@@ -291,8 +293,11 @@ TEST(TEST_CATEGORY, summary_settings_are_validated) {
     const std::string e = error_of(change);
     for (const auto& p : parts) EXPECT_NE(e.find(p), std::string::npos) << e << " lacks " << p;
   };
-  expect_error([](auto& s) { s.summary_metrics = {"mean", "median"}; },
-               {"summary_metrics", "'median'", "'mean'", "'d2xdt2_extrema'"});
+  expect_error(
+      [](auto& s) {
+        s.summary_metrics = {"mean", "median"};
+      },
+      {"summary_metrics", "'median'", "'mean'", "'d2xdt2_extrema'"});
   expect_error([](auto& s) { s.summary_window = 0.25; },
                {"summary_window", "0.25", "whole multiple", "0.1"});
   expect_error([](auto& s) { s.summary_window = 3.0; }, {"summary_window", "duration"});

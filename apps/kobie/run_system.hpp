@@ -172,9 +172,8 @@ int run_as(const Options& o) {
 
   const auto sn = kobie::names_of<System>::states();
   const auto pn = kobie::names_of<System>::parameters();
-  const std::int64_t n_out = o.output_systems < 0
-                                 ? batch.size()
-                                 : std::min<std::int64_t>(o.output_systems, batch.size());
+  const std::int64_t n_out =
+      o.output_systems < 0 ? batch.size() : std::min<std::int64_t>(o.output_systems, batch.size());
   // "system,status,<swept values>" of system s.
   auto prefix_of = [&](std::int64_t s) {
     std::ostringstream prefix;
@@ -212,8 +211,9 @@ int run_as(const Options& o) {
   }
   if (!o.summary_output.empty()) {
     if (r.summary_columns.empty())
-      throw std::invalid_argument("--summary-output: no summaries to write; name them with "
-                                  "--summaries (see --help)");
+      throw std::invalid_argument(
+          "--summary-output: no summaries to write; name them with "
+          "--summaries (see --help)");
     auto out = open_csv("--summary-output", o.summary_output);
     out << ",window_start,variable,metric,value\n";
     std::vector<std::pair<std::string, std::string>> split;  // "x.peaks[0]" -> x, peaks[0]
@@ -228,8 +228,8 @@ int run_as(const Options& o) {
           out << p << "," << r.summary_window_starts[w] << "," << split[c].first << ","
               << split[c].second << "," << r.summaries(w, c, s) << "\n";
     }
-    std::cout << "  wrote " << n_out * r.summary_window_starts.size() * split.size()
-              << " rows to " << o.summary_output << "\n";
+    std::cout << "  wrote " << n_out * r.summary_window_starts.size() * split.size() << " rows to "
+              << o.summary_output << "\n";
   }
   return r.failures() == 0 ? 0 : 3;
 }

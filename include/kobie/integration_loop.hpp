@@ -219,7 +219,8 @@ struct IntegrationKernel {
     std::int64_t first_system;
   };
   KOKKOS_INLINE_FUNCTION Env env() const {
-    return {system, cfg, parameter_values.data(), n_systems, drivers.evaluator(), log, first_system};
+    return {system, cfg,         parameter_values.data(), n_systems, drivers.evaluator(),
+            log,    first_system};
   }
 
   /// The right-hand side with this system's parameters and the drivers at
@@ -433,8 +434,7 @@ struct IntegrationKernel {
   /// completes a window, writes that window's metrics (NaN for a failed
   /// system).
   template <class Mem, class L>
-  KOKKOS_INLINE_FUNCTION void sample(const Mem& mem, L& l, std::int64_t sys,
-                                     std::int64_t j) const {
+  KOKKOS_INLINE_FUNCTION void sample(const Mem& mem, L& l, std::int64_t sys, std::int64_t j) const {
     const auto& sc = cfg.summary;
     const auto acc = mem.template child<1>().template get<Summaries::accumulators>();
     const int m = sc.samples_per_window;
@@ -449,9 +449,10 @@ struct IntegrationKernel {
     }
     for (int v = 0; v < sc.n_variables; ++v) {
       const int var = sc.variables[v];
-      const double x = var < n ? double(pick<n>(l.y, var))
-                               : double(pick<(System::n_observables > 0 ? System::n_observables
-                                                                        : 1)>(obs, var - n));
+      const double x =
+          var < n
+              ? double(pick<n>(l.y, var))
+              : double(pick<(System::n_observables > 0 ? System::n_observables : 1)>(obs, var - n));
       Impl::accumulate_sample(acc, v * slots, j, index_in_window, x, t_j, sc.sample_interval,
                               sc.n_peaks);
     }
@@ -459,10 +460,9 @@ struct IntegrationKernel {
       const int row = int(w - sc.window_begin);
       const int columns = sc.columns_per_variable;
       for (int v = 0; v < sc.n_variables; ++v)
-        Impl::write_summary(acc, v * slots, sc.flags, sc.n_peaks, m, failed,
-                            [&](int c, double value) {
-                              summaries(row, v * columns + c, sys) = T(value);
-                            });
+        Impl::write_summary(
+            acc, v * slots, sc.flags, sc.n_peaks, m, failed,
+            [&](int c, double value) { summaries(row, v * columns + c, sys) = T(value); });
     }
   }
 
@@ -543,9 +543,9 @@ struct IntegrationKernel {
           return finite & act;
         };
         int evals = 0;
-        const bool accept = Step::attempt(step_memory(mem), t, h, l.y, y_new, l.fsal,
-                                          rhs_of(e, p, dv), e.cfg.tolerances, decide, evals,
-                                          NoLog{});
+        const bool accept =
+            Step::attempt(step_memory(mem), t, h, l.y, y_new, l.fsal, rhs_of(e, p, dv),
+                          e.cfg.tolerances, decide, evals, NoLog{});
         Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
           l.y[i] = Impl::select(accept, T(y_new[i]), T(l.y[i]));
         });

@@ -87,8 +87,8 @@ struct ValidatedSettings {
   double sample_interval = 0.0;
   int samples_per_window = 0;
   int n_windows = 0;
-  std::int64_t n_samples = 0;            ///< n_windows * samples_per_window
-  std::vector<double> window_starts;     ///< t0 + settling + w * window
+  std::int64_t n_samples = 0;                ///< n_windows * samples_per_window
+  std::vector<double> window_starts;         ///< t0 + settling + w * window
   std::vector<std::string> summary_columns;  ///< "<variable>.<metric column>"
   /// Two event times closer than this are one (a sample on a save time).
   double time_epsilon = 0.0;

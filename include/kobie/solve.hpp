@@ -158,7 +158,7 @@ struct Results {
   Kokkos::View<int**, Kokkos::LayoutRight, Kokkos::HostSpace> stats;  ///< (StatRow, system)
   /// Summary metrics, when asked: (window, column, system).
   Kokkos::View<T***, Kokkos::LayoutRight, MemorySpace> summaries;
-  std::vector<std::string> summary_columns;  ///< "<variable>.<metric column>"
+  std::vector<std::string> summary_columns;   ///< "<variable>.<metric column>"
   std::vector<double> summary_window_starts;  ///< window w is [start w, start w + window)
   std::int64_t n_systems = 0;
   double wall_seconds = 0.0;    ///< the whole call: uploads, launches, copies
@@ -294,9 +294,9 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
     const std::string root = register_components<Loop>(registry, "loop");
     const int n_summarised =
         static_cast<int>(vs.summarised_states.size() + vs.summarised_observables.size());
-    registry.update_size(root + "/" + Summaries::component_name(), "accumulators",
-                         vs.summary_flags ? n_summarised * Summaries::slots_per_variable(vs.n_peaks)
-                                          : 0);
+    registry.update_size(
+        root + "/" + Summaries::component_name(), "accumulators",
+        vs.summary_flags ? n_summarised * Summaries::slots_per_variable(vs.n_peaks) : 0);
     const BufferLayout layout = registry.layout(root, layout_options<ExecSpace>());
     select_placement<Loop, vector_passes>(layout, PlacementList<DefaultPlacement>{});
     const SharedSliceLayout slices =
@@ -341,7 +341,8 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
     for (std::size_t v = 0; v < vs.summarised_states.size(); ++v)
       sc.variables[v] = vs.summarised_states[v];
     for (std::size_t v = 0; v < vs.summarised_observables.size(); ++v)
-      sc.variables[vs.summarised_states.size() + v] = System::n_states + vs.summarised_observables[v];
+      sc.variables[vs.summarised_states.size() + v] =
+          System::n_states + vs.summarised_observables[v];
     sc.needs_observables = !vs.summarised_observables.empty();
     sc.columns_per_variable =
         static_cast<int>(summary_column_suffixes(vs.summary_flags, vs.n_peaks).size());
@@ -394,8 +395,7 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
       lr << info.launch_report;
       if (group < n_sys)
         lr << "; " << (n_sys + group - 1) / group << " groups of up to " << group
-           << " systems (memory limit " << limit << " B, " << bytes_per_system
-           << " B per system)";
+           << " systems (memory limit " << limit << " B, " << bytes_per_system << " B per system)";
       info.launch_report = lr.str();
     }
 
@@ -417,8 +417,8 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
     Kokkos::View<double**, Kokkos::LayoutRight, mem> resume_clocks;
     Kokkos::View<int**, Kokkos::LayoutRight, mem> resume_stats;
     if (resume) {
-      resume_states = decltype(resume_states)("kobie::solve::resume_states", System::n_states,
-                                              group);
+      resume_states =
+          decltype(resume_states)("kobie::solve::resume_states", System::n_states, group);
       resume_clocks = decltype(resume_clocks)("kobie::solve::resume_clocks", 5, group);
       resume_stats = decltype(resume_stats)("kobie::solve::resume_stats", stat_rows, group);
     }
@@ -578,8 +578,7 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
   // Only solve_to_host (streaming) runs a batch in groups of systems.
   const bool group_systems = streaming && std::is_same<OutSpace, Kokkos::HostSpace>::value;
   run_solve<System, T, Algorithms>(
-      space, system, batch, vs, drivers, resume, log, group_systems, info,
-      [&](const auto& part) {
+      space, system, batch, vs, drivers, resume, log, group_systems, info, [&](const auto& part) {
         const bool whole_batch = part.system_begin == 0 && part.n_systems == r.n_systems &&
                                  std::int64_t(part.outputs.extent(2)) == r.n_systems;
         // Rows [begin, end) of `from` (rows from 0) into rows [begin, end) of `to`.
@@ -616,9 +615,9 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
         if (progress) {
           // Saves done, counted over every group of systems.
           space.fence();
-          const double done = (double(part.system_begin) * vs.n_saves +
-                               double(part.n_systems) * part.save_end) /
-                              double(r.n_systems);
+          const double done =
+              (double(part.system_begin) * vs.n_saves + double(part.n_systems) * part.save_end) /
+              double(r.n_systems);
           progress(static_cast<int>(done), vs.n_saves);
         }
       });

@@ -84,8 +84,7 @@ struct Summaries {
   static const char* component_name() { return "summaries"; }
   enum : int { accumulators, buffer_count };
   KOKKOS_INLINE_FUNCTION static constexpr BufferInfo buffer(int) {
-    return {"accumulators", 0,    ElementType::float64, Location::persistent,
-            false,          -1,   true,                 true};
+    return {"accumulators", 0, ElementType::float64, Location::persistent, false, -1, true, true};
   }
   /// Accumulator slots per summarised variable.
   enum : int {
@@ -188,8 +187,8 @@ KOKKOS_INLINE_FUNCTION void accumulate_sample(const A& a, int base, std::int64_t
 /// samples) through `out(column, value)`, in `SummaryMetric` order; NaN
 /// where a metric has no value, or for every column when `failed`.
 template <class A, class Out>
-KOKKOS_INLINE_FUNCTION void write_summary(const A& a, int base, int flags, int n_peaks,
-                                          int count, bool failed, const Out& out) {
+KOKKOS_INLINE_FUNCTION void write_summary(const A& a, int base, int flags, int n_peaks, int count,
+                                          bool failed, const Out& out) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   auto finite_or_nan = [&](double v) { return failed || !(v - v == 0.0) ? nan : v; };
   const double mean = a[base + Summaries::a_mean];
@@ -203,8 +202,7 @@ KOKKOS_INLINE_FUNCTION void write_summary(const A& a, int base, int flags, int n
   if (flags & metric_rms) out(column++, finite_or_nan(Impl::sqrt(variance + mean * mean)));
   if (flags & metric_std) out(column++, finite_or_nan(Impl::sqrt(variance)));
   if (flags & metric_max_magnitude)
-    out(column++, finite_or_nan(Impl::fabs(mx) > Impl::fabs(mn) ? Impl::fabs(mx)
-                                                                       : Impl::fabs(mn)));
+    out(column++, finite_or_nan(Impl::fabs(mx) > Impl::fabs(mn) ? Impl::fabs(mx) : Impl::fabs(mn)));
   if (flags & metric_extrema) {
     out(column++, finite_or_nan(mx));
     out(column++, finite_or_nan(mn));
@@ -214,7 +212,8 @@ KOKKOS_INLINE_FUNCTION void write_summary(const A& a, int base, int flags, int n
     const int found =
         int(a[base + (which == 0 ? Summaries::a_peaks_found : Summaries::a_negative_peaks_found)]);
     for (int p = 0; p < n_peaks; ++p)
-      out(column++, failed || p >= found ? nan : a[base + Summaries::a_peak_times + which * n_peaks + p]);
+      out(column++,
+          failed || p >= found ? nan : a[base + Summaries::a_peak_times + which * n_peaks + p]);
   }
   if (flags & metric_dxdt_extrema) {
     out(column++, finite_or_nan(a[base + Summaries::a_d1_max]));
