@@ -274,6 +274,28 @@ TEST(TEST_CATEGORY, summaries_cost_no_memory_unless_asked_and_stay_in_persistent
   EXPECT_TRUE(plain.summary_columns.empty());
 }
 
+/// A component that declares a run-time sized buffer where it cannot live.
+struct MisdeclaredRunTimeSize {
+  static const char* component_name() { return "misdeclared"; }
+  static constexpr int buffer_count = 1;
+  KOKKOS_INLINE_FUNCTION static constexpr kobie::BufferInfo buffer(int) {
+    return {"scratch", 0,   kobie::ElementType::float64, kobie::Location::local, false, -1,
+            true,      true};
+  }
+};
+
+TEST(TEST_CATEGORY, run_time_sized_buffers_must_be_declared_persistent) {
+  kobie::BufferRegistry registry;
+  try {
+    kobie::register_components<MisdeclaredRunTimeSize>(registry, "root");
+    ADD_FAILURE() << "no error";
+  } catch (const std::logic_error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("'scratch'"), std::string::npos) << m;
+    EXPECT_NE(m.find("run-time size"), std::string::npos) << m;
+  }
+}
+
 TEST(TEST_CATEGORY, summary_settings_are_validated) {
   const auto batch = Batch::grid<Oscillator>({{"w", {1.0}}});
   auto error_of = [&](auto change) -> std::string {

@@ -20,9 +20,13 @@
 /// A non-finite err rejects the step with f = min_gain. The next dt is
 /// clamped to [dt_min, dt_max].
 ///
-/// The code works on squared norms (no square root) and computes powers with
-/// `Impl::pow_approx` (relative error < 1e-12), so that a host pass over many
-/// lanes stays one vectorised loop; every backend uses the same formula.
+/// The code works in the log domain on squared norms (no square root): the
+/// history holds log2 err1^2 and log2 err2^2, so a step takes two logarithms
+/// (of err^2 and of h / h1) and one power of two, whatever the kind, where
+/// the products above would take five powers. `Impl::log2_approx` and
+/// `Impl::exp2_approx` (relative error < 1e-12) are pure arithmetic, so a
+/// host pass over many lanes stays one vectorised loop; every backend uses
+/// the same formula.
 
 #include <kobie/impl/fast_math.hpp>
 #include <kobie/impl/kokkos_compat.hpp>
@@ -76,11 +80,12 @@ struct ControllerParams {
   }
 };
 
-/// Per-system history (persistent across steps and launches), as squared norms.
+/// Per-system history (persistent across steps and launches), as log2 of the
+/// squared norms (0: norm 1, the start).
 struct ControllerHistory {
-  double err1_sq = 1.0;  ///< squared error norm of the last accepted step
-  double err2_sq = 1.0;  ///< and of the one before
-  double h1 = 0.0;       ///< the last accepted step size (0: none yet)
+  double log2_err1_sq = 0.0;  ///< log2 of the squared error norm of the last accepted step
+  double log2_err2_sq = 0.0;  ///< and of the one before
+  double h1 = 0.0;            ///< the last accepted step size (0: none yet)
 };
 
 /// Decides on a step of size `h` with squared error norm `err_sq`: returns
@@ -92,26 +97,27 @@ struct ControllerHistory {
 /// rather than a returned struct keep everything in registers).
 KOKKOS_FORCEINLINE_FUNCTION bool control_step(const ControllerParams& c, ControllerHistory& hist,
                                               double h, double err_sq, double& next_dt) {
-  using namespace Impl;  // lt / le, select and pow_approx
+  using namespace Impl;  // lt / le, select, log2_approx and exp2_approx
   const bool fixed = lane_flag(h, c.fixed);
   const bool predictive = lane_flag(h, c.predictive);
   const bool finite = Impl::isfinite(err_sq);
-  const double e2 = select(finite, max_of(err_sq, 1e-20), 1.0);
-  double f = c.safety * pow_approx(e2, -0.5 * c.a) * pow_approx(hist.err1_sq, 0.5 * c.b) *
-             pow_approx(hist.err2_sq, -0.5 * c.c);
+  const double log2_e2 = log2_approx(select(finite, max_of(err_sq, 1e-20), 1.0));
+  const double log2_f =
+      -0.5 * c.a * log2_e2 + 0.5 * c.b * hist.log2_err1_sq - 0.5 * c.c * hist.log2_err2_sq;
   const bool accept = finite & le(err_sq, 1.0);
   const bool have_h1 = gt(hist.h1, 0.0);
-  const double g = c.safety * (h / select(have_h1, hist.h1, 1.0)) *
-                   pow_approx(hist.err1_sq, 0.5 * c.inv_k) * pow_approx(e2, -c.inv_k);
-  f = select(predictive & have_h1 & accept & lt(g, f), g, f);
+  const double log2_g = log2_approx(h / select(have_h1, hist.h1, h)) +
+                        0.5 * c.inv_k * hist.log2_err1_sq - c.inv_k * log2_e2;
+  const bool use_g = predictive & have_h1 & accept & lt(log2_g, log2_f);
+  double f = c.safety * exp2_approx(select(use_g, log2_g, log2_f));
   f = clamp_to(f, c.min_gain, c.max_gain);
   f = select(finite, f, c.min_gain);
   f = select(!accept & gt(f, 1.0), 1.0, f);
   f = select(accept & ge(f, c.deadband_low) & le(f, c.deadband_high), 1.0, f);
   const double next = clamp_to(h * f, c.dt_min, c.dt_max);
   const bool record = accept & !fixed;
-  hist.err2_sq = select(record, hist.err1_sq, hist.err2_sq);
-  hist.err1_sq = select(record, e2, hist.err1_sq);
+  hist.log2_err2_sq = select(record, hist.log2_err1_sq, hist.log2_err2_sq);
+  hist.log2_err1_sq = select(record, log2_e2, hist.log2_err1_sq);
   hist.h1 = select(record, h, hist.h1);
   next_dt = select(fixed, h, next);
   return accept | fixed;

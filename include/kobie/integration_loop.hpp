@@ -3,24 +3,27 @@
 /// \file
 /// The integration loop: per system, from t0 through the settling time and
 /// then over the saving window, it drives step + controller, lands exactly on
-/// every save time, saves states and observables, and keeps the status word
-/// and counters. One kernel launch covers a window of save indices; state that
-/// must outlive the launch (state, clock, controller history, counters, FSAL
-/// derivative) is declared persistent-flagged and saved to / restored from
-/// the persistent storage at the launch's ends, so consecutive launches
-/// continue exactly.
+/// every save and summary sample time, saves states and observables, folds
+/// samples into the summaries, and keeps the status word and counters. One
+/// kernel launch covers a window of save indices; state that must outlive
+/// the launch (state, clock, controller history, counters, FSAL derivative)
+/// is declared persistent-flagged and saved to / restored from the
+/// persistent storage at the launch's ends, so consecutive launches continue
+/// exactly.
 ///
-/// Save times are the same for every system, so the loop runs segment by
-/// segment: every lane integrates to save time k (its own steps, dt and
-/// accept/reject, the last step shortened to land exactly), then every lane
-/// saves row k. Two drivers share the per-lane code (`advance`, `save`):
+/// Save and sample times are the same for every system, so the loop runs
+/// segment by segment: every lane integrates to the next event time (its own
+/// steps, dt and accept/reject, the last step shortened to land exactly),
+/// then every lane saves and / or samples. Two drivers share the per-lane
+/// code (`advance`, `save`, `sample`):
 /// * CUDA: each thread runs its own lane through all segments, no
 ///   synchronisation;
 /// * host: one team thread advances all its lanes by one attempted step per
-///   pass, each pass one vectorised `ThreadVectorRange` loop whose body is
+///   pass, each pass one vectorised loop over the lanes whose body is
 ///   branch-free (inactive lanes compute with h = 0 and keep their state by
 ///   selects), until no lane of the team is short of the segment's end; then
-///   one vectorised pass saves the row (SIMT emulated on SIMD).
+///   one pass saves the row (SIMT emulated on SIMD). Fixed steps of lanes
+///   that stand together take the uniform path (`advance_uniform_fixed`).
 /// A system that fails (status word) stops; its later saves are NaN, the
 /// earlier ones are kept, and the other systems never notice.
 
@@ -65,7 +68,7 @@ struct IntegrationLoop {
     driver_values,  ///< drivers at the current stage time
     observables,    ///< observables at a save time
     clock,          ///< t, dt (persistent, float64)
-    history,        ///< controller history err1, err2, h1 (persistent, float64)
+    history,        ///< controller history log2 err1^2, log2 err2^2, h1 (persistent, float64)
     counters,       ///< accepted, rejected, rhs evals, status, next save, k0 valid (persistent)
     buffer_count
   };
@@ -174,7 +177,7 @@ struct IntegrationKernel {
       summaries;  // (window - summary.window_begin, column, system)
   /// The end state written by the last launch, and (with cfg.resume) the
   /// state a first launch continues from: (state, system) and
-  /// (t, dt, err1^2, err2^2, h1; system).
+  /// (t, dt, log2 err1^2, log2 err2^2, h1; system).
   Kokkos::View<T**, Kokkos::LayoutRight, memory_space> end_states;
   Kokkos::View<double**, Kokkos::LayoutRight, memory_space> end_clocks;
   Kokkos::View<const T**, Kokkos::LayoutRight, memory_space> resume_states;
@@ -266,8 +269,8 @@ struct IntegrationKernel {
         Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { l.y[i] = initial_states(i, sys); });
         l.clock[0] = cfg.t0;
         l.clock[1] = cfg.dt0;
-        l.hist[0] = 1.0;
-        l.hist[1] = 1.0;
+        l.hist[0] = 0.0;  // log2 of a norm of 1
+        l.hist[1] = 0.0;
         l.hist[2] = 0.0;
       }
       const Env e = env();
@@ -367,8 +370,8 @@ struct IntegrationKernel {
     // A step shortened to land never shrinks the controller's proposal.
     l.clock[1] =
         Impl::select(act, Impl::select(accept & land & Impl::lt(next_dt, dt), dt, next_dt), dt);
-    l.hist[0] = Impl::select(act, hist.err1_sq, double(l.hist[0]));
-    l.hist[1] = Impl::select(act, hist.err2_sq, double(l.hist[1]));
+    l.hist[0] = Impl::select(act, hist.log2_err1_sq, double(l.hist[0]));
+    l.hist[1] = Impl::select(act, hist.log2_err2_sq, double(l.hist[1]));
     l.hist[2] = Impl::select(act, hist.h1, double(l.hist[2]));
     const int accepted = l.counters[Loop::c_accepted] + int(accept);
     const int rejected = l.counters[Loop::c_rejected] + int(act & !accept);

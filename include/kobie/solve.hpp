@@ -142,7 +142,7 @@ template <class T>
 struct EndState {
   Kokkos::View<T**, Kokkos::LayoutRight, Kokkos::HostSpace> states;  ///< (state, system)
   Kokkos::View<double**, Kokkos::LayoutRight, Kokkos::HostSpace>
-      clocks;  ///< (t, dt, err1^2, err2^2, h1; system)
+      clocks;  ///< (t, dt, log2 err1^2, log2 err2^2, h1; system): controller history
   Kokkos::View<int**, Kokkos::LayoutRight, Kokkos::HostSpace> stats;  ///< (StatRow, system)
   std::int64_t size() const { return static_cast<std::int64_t>(states.extent(1)); }
   double time(std::int64_t s) const { return clocks(0, s); }
@@ -607,7 +607,7 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
           allocate_results();
           copy_rows(r.outputs, part.outputs, part.save_begin, part.save_end);
           copy_rows(r.summaries, part.summaries, part.window_begin, part.window_end);
-        } else {
+        } else if constexpr (!to_host) {
           // One launch over the whole batch, same space: the chunk is the result.
           r.outputs = part.outputs;
           r.summaries = part.summaries;
