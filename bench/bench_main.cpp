@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "kobie_git_hash.h"  // generated at build time: KOBIE_GIT_HASH
 #ifndef KOBIE_GIT_HASH
 #define KOBIE_GIT_HASH "unknown"
 #endif

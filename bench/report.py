@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Turns a kobie_bench_lorenz JSON output (--benchmark_out=F.json) into the
+ratios the project's targets are stated in: KoBIE against the hand-written
+loops and Boost.Odeint in the same run.
+
+  fixed-step RK4     speed ratio = peer time / KoBIE time (> 1: KoBIE faster)
+  adaptive dopri5    at the same tolerance, and at matched accuracy: Odeint's
+                     time at KoBIE's max error, interpolated linearly in
+                     log(time) over log(error) between the two Odeint runs
+                     that bracket it (no extrapolation: "n/a" outside)
+
+Usage: bench/report.py RESULT.json [...]
+"""
+import json
+import math
+import re
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        data = json.load(f)
+    runs = {}
+    for b in data["benchmarks"]:
+        if b.get("run_type", "iteration") != "iteration":
+            continue
+        name = re.sub(r"/manual_time$", "", b["name"])
+        name = re.sub(r"/iterations:\d+", "", name)
+        scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b.get("time_unit", "ns")]
+        runs[name] = dict(b, seconds=b["real_time"] * scale)
+    return data.get("context", {}), runs
+
+
+def interpolate_time(points, error):
+    """Time at `error` on the (error, seconds) curve, log-log, or None."""
+    pts = sorted(points)
+    for (e0, t0), (e1, t1) in zip(pts, pts[1:]):
+        if e0 <= error <= e1 and e0 > 0 and e1 > e0:
+            w = (math.log(error) - math.log(e0)) / (math.log(e1) - math.log(e0))
+            return math.exp(math.log(t0) + w * (math.log(t1) - math.log(t0)))
+    return None
+
+
+def report(path):
+    context, runs = load(path)
+    print(f"# {path}")
+    for key in ("kokkos_execution_space", "kokkos_concurrency", "compiler", "git_hash", "date"):
+        if key in context:
+            print(f"  {key}: {context[key]}")
+    print("\nfixed-step RK4, Lorenz (speed ratio: peer time / KoBIE time)")
+    print(f"  {'precision':10} {'KoBIE ms':>9} {'vs vectorised':>14} {'vs scalar':>10} {'vs Odeint':>10}")
+    for prec in ("float64", "float32"):
+        k = runs.get(f"kobie/lorenz_rk4/{prec}")
+        if not k:
+            continue
+        cells = []
+        for peer in (f"handwritten/lorenz_rk4/vectorised/{prec}",
+                     f"handwritten/lorenz_rk4/scalar/{prec}", f"odeint/lorenz_rk4/{prec}"):
+            p = runs.get(peer)
+            cells.append(f"{p['seconds'] / k['seconds']:.2f}" if p else "n/a")
+        print(f"  {prec:10} {1e3 * k['seconds']:9.1f} {cells[0]:>14} {cells[1]:>10} {cells[2]:>10}")
+
+    kob, ode = {}, {}
+    for name, r in runs.items():
+        m = re.match(r"(kobie|odeint)/lorenz_dopri5_tol([0-9.e+-]+)(_vs_odeint)?/float64$", name)
+        if m and (m.group(1) == "odeint" or m.group(3)):
+            (kob if m.group(1) == "kobie" else ode)[float(m.group(2))] = r
+    if kob and ode:
+        print("\nadaptive Dormand-Prince 5(4), Lorenz, float64 (speed ratio: Odeint time / KoBIE time)")
+        print(f"  {'tol':>7} {'KoBIE ms':>9} {'max err':>9} {'steps':>6} {'Odeint ms':>10} {'max err':>9}"
+              f" {'steps':>6} {'same tol':>9} {'matched accuracy':>17}")
+        curve = [(r["max_error"], r["seconds"]) for r in ode.values()]
+        for tol in sorted(kob, reverse=True):
+            k = kob[tol]
+            o = ode.get(tol)
+            same = f"{o['seconds'] / k['seconds']:.2f}" if o else "n/a"
+            t = interpolate_time(curve, k["max_error"])
+            matched = f"{t / k['seconds']:.2f}" if t else "n/a"
+            print(f"  {tol:7.0e} {1e3 * k['seconds']:9.1f} {k['max_error']:9.2e} {k.get('steps_per_system', 0):6.0f}"
+                  + (f" {1e3 * o['seconds']:10.1f} {o['max_error']:9.2e} {o.get('steps_per_system', 0):6.0f}"
+                     if o else f" {'':10} {'':9} {'':6}")
+                  + f" {same:>9} {matched:>17}")
+    print()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    for p in sys.argv[1:]:
+        report(p)
