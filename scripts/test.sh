@@ -114,8 +114,12 @@ cuda() {
   python3 scripts/ptxas-report.py "$logs" --table build/cuda/kernel-resources.txt \
     "${register_resident[@]}"
 }
-# Kernels that must stay in registers (0 bytes stack frame, 0 spill stores).
-register_resident=(--register-resident 'RegisterResidencyProbe')
+# Kernels that must stay in registers (0 bytes stack frame, 0 spill stores):
+# the registry's probe, and the all-local Lorenz RK4 and Dormand-Prince
+# integration kernels (compiled by the placement test).
+register_resident=(--register-resident 'RegisterResidencyProbe'
+  --register-resident 'IntegrationKernel<kobie::systems::Lorenz, kobie::tableaus::ClassicalRK4, double, kobie::UniformPlacement<\(kobie::Location\)1>'
+  --register-resident 'IntegrationKernel<kobie::systems::Lorenz, kobie::tableaus::DormandPrince54, double, kobie::UniformPlacement<\(kobie::Location\)1>')
 
 stage deps deps
 stage host host

@@ -3,6 +3,7 @@
 #include <kobie/tableaus.hpp>
 
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 #include <tuple>
@@ -17,11 +18,17 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
+/// The shortest decimal that reads back as x (0.3, not 0.29999999999999999).
 std::string num(double x) {
-  std::ostringstream o;
-  o.precision(17);
-  o << x;
-  return o.str();
+  std::string out;
+  for (int digits : {15, 16, 17}) {
+    std::ostringstream o;
+    o.precision(digits);
+    o << x;
+    out = o.str();
+    if (std::strtod(out.c_str(), nullptr) == x) break;
+  }
+  return out;
 }
 
 [[noreturn]] void bad(const std::string& setting, const std::string& value,
@@ -257,6 +264,8 @@ ValidatedSettings validate(const IntegrationSettings& s, const SystemShape& syst
   v.saves_per_chunk = s.saves_per_chunk == 0 ? v.n_saves : std::min(s.saves_per_chunk, v.n_saves);
   if (s.shared_layout != "interleaved" && s.shared_layout != "contiguous")
     bad("shared_layout", "'" + s.shared_layout + "'", "'interleaved', 'contiguous'");
+  if (s.placement.empty())
+    bad("placement", "''", "the name of a placement the program compiled in, e.g. 'default'");
   if (s.device_memory_limit < 0)
     bad("device_memory_limit", std::to_string(s.device_memory_limit),
         "0 (automatic) or a number of bytes > 0");

@@ -284,6 +284,57 @@ TEST(TEST_CATEGORY, explicit_fixed_steps_give_the_same_bits_on_every_host_path) 
   }
 }
 
+TEST(TEST_CATEGORY, explicit_results_do_not_depend_on_buffer_placement) {
+  // Where the buffers live changes memory traffic, never arithmetic: every
+  // compiled placement gives the default's results (bitwise on host
+  // backends; CUDA within 1e-12, in case code generation contracts a
+  // multiply-add differently). The all-local kernels are also those whose
+  // CUDA resources CI checks (0 bytes stack frame, no spills).
+  using System = kobie::systems::Lorenz;
+  using Placements =
+      kobie::PlacementList<kobie::DefaultPlacement, kobie::AllLocal, kobie::AllShared>;
+  const auto batch = Batch::grid<System>({{"rho", {5.0, 13.0, 21.0, 28.0}}, {"x", {1.0, -2.0}}});
+  const bool host = std::is_same<typename Exec::memory_space, Kokkos::HostSpace>::value;
+  for (const char* algorithm : {"rk4", "dormand-prince-54"}) {
+    IntegrationSettings s;
+    s.algorithm = algorithm;
+    s.controller = std::string(algorithm) == "rk4" ? "fixed" : "pi";
+    s.dt = 1e-3;
+    s.duration = 0.5;
+    s.save_interval = 0.1;
+    s.atol = s.rtol = 1e-8;
+    const auto base =
+        kobie::solve_to_host<double, DopriRk4, Placements>(Exec(), System{}, batch, s);
+    for (const char* placement : {"all-local", "all-shared"}) {
+      s.placement = placement;
+      const auto other =
+          kobie::solve_to_host<double, DopriRk4, Placements>(Exec(), System{}, batch, s);
+      ASSERT_EQ(other.outputs.size(), base.outputs.size());
+      for (std::size_t i = 0; i < base.outputs.size(); ++i) {
+        const double a = base.outputs.data()[i], b = other.outputs.data()[i];
+        if (host)
+          EXPECT_EQ(a, b) << algorithm << " " << placement << " " << i;
+        else
+          EXPECT_NEAR(a, b, 1e-12 * (1 + std::abs(a))) << algorithm << " " << placement;
+      }
+      // (For a system this small the default is all-local already.)
+      if (std::string(placement) == "all-shared")
+        EXPECT_NE(other.layout_report, base.layout_report) << placement;
+    }
+  }
+  IntegrationSettings s;
+  s.placement = "all-persistent";
+  try {
+    kobie::solve<double, DopriRk4, Placements>(Exec(), System{}, batch, s);
+    ADD_FAILURE() << "no error";
+  } catch (const std::invalid_argument& e) {
+    const std::string m = e.what();
+    for (const char* part :
+         {"'placement'", "'all-persistent'", "'default'", "'all-local'", "'all-shared'"})
+      EXPECT_NE(m.find(part), std::string::npos) << m;
+  }
+}
+
 // ---------------------------------------------------------------- settings
 
 TEST(TEST_CATEGORY, explicit_bad_settings_name_the_setting_value_and_allowed) {

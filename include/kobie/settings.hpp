@@ -40,6 +40,9 @@ struct IntegrationSettings {
   std::vector<std::string> saved_observables;  ///< names; empty: all
   int saves_per_chunk = 0;                     ///< saves per launch; 0: all in one
   std::string shared_layout = "interleaved";   ///< interleaved or contiguous
+  /// Where the working buffers live: the name of a placement the program
+  /// compiled in (solve's `Placements`: "default", "all-local", ...).
+  std::string placement = "default";
 
   // Summary metrics (docs/ARCHITECTURE.md, "Summary metrics").
   std::vector<std::string> summary_metrics;         ///< see known_summary_metrics(); empty: none

@@ -229,6 +229,16 @@ void with_tableau(const std::string& name, F&& f) {
   }
 }
 
+/// Calls f(P{}) for the placement of `Placements` (a PlacementList) called
+/// `name` (setting 'placement'); throws std::invalid_argument listing the
+/// compiled placements otherwise.
+template <class... Ps, class F>
+void with_placement(const std::string& name, PlacementList<Ps...> list, F&& f) {
+  const int index = placement_index(name, list, "placement");
+  int i = 0;
+  ((i++ == index ? (f(Ps{}), 0) : 0), ...);
+}
+
 /// The execution space's memory a batch may take: the setting, or (0) 90%
 /// of the free device memory on CUDA and no limit on host backends.
 template <class ExecSpace>
@@ -262,7 +272,8 @@ struct LaunchOutputs {
 /// `memory_limit` (`group_systems`; otherwise that is an error), each group
 /// in launches over windows of saves; status, counters and the end state
 /// are gathered into `info`.
-template <class System, class T, class Algorithms, class ExecSpace, class Log, class OnLaunch>
+template <class System, class T, class Algorithms, class Placements, class ExecSpace, class Log,
+          class OnLaunch>
 void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
                const ValidatedSettings& vs, const DriverSamples& driver_samples,
                const EndState<T>* resume, const Log& log, bool group_systems,
@@ -287,235 +298,241 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
   info.end_state.stats = info.stats;
 
   with_tableau<Algorithms>(vs.raw.algorithm, [&](auto tab) {
-    using Tab = decltype(tab);
-    using Kernel = IntegrationKernel<System, Tab, T, DefaultPlacement, ExecSpace, Log>;
-    using Loop = typename Kernel::Loop;
-    BufferRegistry registry;
-    const std::string root = register_components<Loop>(registry, "loop");
-    const int n_summarised =
-        static_cast<int>(vs.summarised_states.size() + vs.summarised_observables.size());
-    registry.update_size(
-        root + "/" + Summaries::component_name(), "accumulators",
-        vs.summary_flags ? n_summarised * Summaries::slots_per_variable(vs.n_peaks) : 0);
-    const BufferLayout layout = registry.layout(root, layout_options<ExecSpace>());
-    select_placement<Loop, vector_passes>(layout, PlacementList<DefaultPlacement>{});
-    const SharedSliceLayout slices =
-        parse_shared_slice_layout(vs.raw.shared_layout, "shared_layout");
-    const LaunchPlan plan = plan_launch(layout, launch_limits<ExecSpace>(), slices);
-    info.layout_report = layout.report();
-    std::ostringstream lr;
-    lr << plan.lanes_per_team << " lanes per team (" << plan.team_size << " x "
-       << plan.lanes_per_thread << "), team scratch level " << plan.scratch_level << ": "
-       << plan.team_scratch_bytes << " B, " << to_string(slices) << " slices";
-    info.launch_report = lr.str();
-
-    Kernel k;
-    k.system = system;
-    k.table = make_allocator_table<Loop>(layout, slices);
-    k.plan = plan;
-    k.drivers = drivers;
-    k.log = log;
-    auto& c = k.cfg;
-    c.resume = resume != nullptr;
-    c.t0 = vs.raw.t0;
-    c.settling = vs.raw.settling_time;
-    c.duration = vs.raw.duration;
-    c.save_interval = vs.raw.save_interval;
-    c.n_saves = vs.n_saves;
-    c.dt0 = vs.raw.dt;
-    c.max_steps = vs.raw.max_steps;
-    c.controller = vs.controller;
-    for (int i = 0; i < System::n_states; ++i) {
-      c.tolerances.atol[i] = vs.atol[i];
-      c.tolerances.rtol[i] = vs.rtol[i];
-    }
-    c.n_saved_states = static_cast<int>(vs.saved_states.size());
-    for (int v = 0; v < c.n_saved_states; ++v) c.saved_states[v] = vs.saved_states[v];
-    c.n_saved_observables = static_cast<int>(vs.saved_observables.size());
-    for (int v = 0; v < c.n_saved_observables; ++v)
-      c.saved_observables[v] = vs.saved_observables[v];
-    auto& sc = c.summary;
-    sc.flags = vs.summary_flags;
-    sc.n_peaks = vs.n_peaks;
-    sc.n_variables = n_summarised;
-    for (std::size_t v = 0; v < vs.summarised_states.size(); ++v)
-      sc.variables[v] = vs.summarised_states[v];
-    for (std::size_t v = 0; v < vs.summarised_observables.size(); ++v)
-      sc.variables[vs.summarised_states.size() + v] =
-          System::n_states + vs.summarised_observables[v];
-    sc.needs_observables = !vs.summarised_observables.empty();
-    sc.columns_per_variable =
-        static_cast<int>(summary_column_suffixes(vs.summary_flags, vs.n_peaks).size());
-    sc.samples_per_window = vs.samples_per_window > 0 ? vs.samples_per_window : 1;
-    sc.sample_interval = vs.sample_interval;
-    sc.time_epsilon = vs.time_epsilon;
-
-    // Each launch's samples and completed windows.
-    struct Launch {
-      int save_begin, save_end;
-      std::int64_t sample_begin, sample_end, window_begin, window_end;
-    };
-    std::vector<Launch> launches;
-    std::int64_t most_windows = 0;
-    for (int begin = 0; begin < vs.n_saves; begin += vs.saves_per_chunk) {
-      Launch l;
-      l.save_begin = begin;
-      l.save_end = std::min(vs.n_saves, begin + vs.saves_per_chunk);
-      l.sample_begin = launches.empty() ? 0 : launches.back().sample_end;
-      l.sample_end = vs.samples_through_save(l.save_end - 1);
-      l.window_begin = l.sample_begin / sc.samples_per_window;
-      l.window_end = l.sample_end / sc.samples_per_window;
-      most_windows = std::max(most_windows, l.window_end - l.window_begin);
-      launches.push_back(l);
-    }
-
-    // Systems per group: what one system takes in the space's memory.
-    const std::int64_t bytes_per_system =
-        layout.persistent_bytes_per_system() +
-        std::int64_t(sizeof(T)) * (System::n_parameters + 2 * System::n_states +
-                                   std::int64_t(vs.saves_per_chunk) * n_vars +
-                                   most_windows * std::int64_t(vs.summary_columns.size())) +
-        std::int64_t(sizeof(int)) * stat_rows + std::int64_t(sizeof(double)) * 5 +
-        (resume ? std::int64_t(sizeof(T)) * System::n_states + 5 * 8 + 4 * stat_rows : 0);
-    const std::int64_t limit = memory_limit<ExecSpace>(vs.raw.device_memory_limit);
-    std::int64_t group = n_sys;
-    if (limit > 0 && bytes_per_system * n_sys > limit) {
-      if (!group_systems && vs.raw.device_memory_limit > 0)
-        throw std::invalid_argument(
-            "kobie: setting 'device_memory_limit' has value " +
-            std::to_string(vs.raw.device_memory_limit) + " but the batch needs " +
-            std::to_string(bytes_per_system * n_sys) + " bytes (" +
-            std::to_string(bytes_per_system) +
-            " per system) and `solve` keeps all results in device memory; allowed: a limit that "
-            "fits, or `solve_to_host`, which runs the batch in groups of systems");
-      if (group_systems) group = std::max<std::int64_t>(1, limit / bytes_per_system);
-    }
-    {
+    with_placement(vs.raw.placement, Placements{}, [&](auto placement) {
+      using Tab = decltype(tab);
+      using P = decltype(placement);
+      using Kernel = IntegrationKernel<System, Tab, T, P, ExecSpace, Log>;
+      using Loop = typename Kernel::Loop;
+      BufferRegistry registry;
+      const std::string root = register_components<Loop>(registry, "loop");
+      apply_placement<P, Loop>(registry, root);
+      const int n_summarised =
+          static_cast<int>(vs.summarised_states.size() + vs.summarised_observables.size());
+      registry.update_size(
+          root + "/" + Summaries::component_name(), "accumulators",
+          vs.summary_flags ? n_summarised * Summaries::slots_per_variable(vs.n_peaks) : 0);
+      const BufferLayout layout = registry.layout(root, layout_options<ExecSpace>());
+      select_placement<Loop, vector_passes>(layout, PlacementList<P>{});
+      const SharedSliceLayout slices =
+          parse_shared_slice_layout(vs.raw.shared_layout, "shared_layout");
+      const LaunchPlan plan = plan_launch(layout, launch_limits<ExecSpace>(), slices);
+      info.layout_report = layout.report();
       std::ostringstream lr;
-      lr << info.launch_report;
-      if (group < n_sys)
-        lr << "; " << (n_sys + group - 1) / group << " groups of up to " << group
-           << " systems (memory limit " << limit << " B, " << bytes_per_system << " B per system)";
+      lr << plan.lanes_per_team << " lanes per team (" << plan.team_size << " x "
+         << plan.lanes_per_thread << "), team scratch level " << plan.scratch_level << ": "
+         << plan.team_scratch_bytes << " B, " << to_string(slices) << " slices";
       info.launch_report = lr.str();
-    }
 
-    // One group's working set, reused by every group (the last may be smaller).
-    PersistentStorage<mem> storage(layout, group);
-    Kokkos::View<T**, Kokkos::LayoutRight, mem> y0(
-        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::initial_states"),
-        System::n_states, group);
-    Kokkos::View<T**, Kokkos::LayoutRight, mem> params(
-        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::parameters"),
-        System::n_parameters, group);
-    Kokkos::View<int**, Kokkos::LayoutRight, mem> stats("kobie::solve::stats", stat_rows, group);
-    Kokkos::View<T**, Kokkos::LayoutRight, mem> end_states(
-        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_states"),
-        System::n_states, group);
-    Kokkos::View<double**, Kokkos::LayoutRight, mem> end_clocks(
-        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_clocks"), 5, group);
-    Kokkos::View<T**, Kokkos::LayoutRight, mem> resume_states;
-    Kokkos::View<double**, Kokkos::LayoutRight, mem> resume_clocks;
-    Kokkos::View<int**, Kokkos::LayoutRight, mem> resume_stats;
-    if (resume) {
-      resume_states =
-          decltype(resume_states)("kobie::solve::resume_states", System::n_states, group);
-      resume_clocks = decltype(resume_clocks)("kobie::solve::resume_clocks", 5, group);
-      resume_stats = decltype(resume_stats)("kobie::solve::resume_stats", stat_rows, group);
-    }
-    Kokkos::View<T***, Kokkos::LayoutRight, mem> chunk(
-        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::outputs"),
-        vs.saves_per_chunk, n_vars, group);
-    Kokkos::View<T***, Kokkos::LayoutRight, mem> summary_chunk(
-        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::summaries"), most_windows,
-        vs.summary_columns.size(), group);
-    auto host_y0 = Kokkos::create_mirror_view(y0);
-    auto host_params = Kokkos::create_mirror_view(params);
-    auto host_resume_states = Kokkos::create_mirror_view(resume_states);
-    auto host_resume_clocks = Kokkos::create_mirror_view(resume_clocks);
-    auto host_resume_stats = Kokkos::create_mirror_view(resume_stats);
-
-    for (std::int64_t first = 0; first < n_sys; first += group) {
-      const std::int64_t count = std::min(group, n_sys - first);
-      if (count < group) {  // the last group: views exactly its size (system strides)
-        Kokkos::resize(Kokkos::WithoutInitializing, y0, System::n_states, count);
-        Kokkos::resize(Kokkos::WithoutInitializing, params, System::n_parameters, count);
-        Kokkos::resize(Kokkos::WithoutInitializing, stats, stat_rows, count);
-        Kokkos::resize(Kokkos::WithoutInitializing, end_states, System::n_states, count);
-        Kokkos::resize(Kokkos::WithoutInitializing, end_clocks, 5, count);
-        Kokkos::resize(Kokkos::WithoutInitializing, chunk, chunk.extent(0), n_vars, count);
-        Kokkos::resize(Kokkos::WithoutInitializing, summary_chunk, summary_chunk.extent(0),
-                       summary_chunk.extent(1), count);
-        if (resume) {
-          Kokkos::resize(Kokkos::WithoutInitializing, resume_states, System::n_states, count);
-          Kokkos::resize(Kokkos::WithoutInitializing, resume_clocks, 5, count);
-          Kokkos::resize(Kokkos::WithoutInitializing, resume_stats, stat_rows, count);
-        }
-        host_y0 = Kokkos::create_mirror_view(y0);
-        host_params = Kokkos::create_mirror_view(params);
-        host_resume_states = Kokkos::create_mirror_view(resume_states);
-        host_resume_clocks = Kokkos::create_mirror_view(resume_clocks);
-        host_resume_stats = Kokkos::create_mirror_view(resume_stats);
+      Kernel k;
+      k.system = system;
+      k.table = make_allocator_table<Loop>(layout, slices);
+      k.plan = plan;
+      k.drivers = drivers;
+      k.log = log;
+      auto& c = k.cfg;
+      c.resume = resume != nullptr;
+      c.t0 = vs.raw.t0;
+      c.settling = vs.raw.settling_time;
+      c.duration = vs.raw.duration;
+      c.save_interval = vs.raw.save_interval;
+      c.n_saves = vs.n_saves;
+      c.dt0 = vs.raw.dt;
+      c.max_steps = vs.raw.max_steps;
+      c.controller = vs.controller;
+      for (int i = 0; i < System::n_states; ++i) {
+        c.tolerances.atol[i] = vs.atol[i];
+        c.tolerances.rtol[i] = vs.rtol[i];
       }
-      // Inputs of this group, system index fastest, in T.
-      for (int i = 0; i < System::n_states; ++i)
-        for (std::int64_t s = 0; s < count; ++s) host_y0(i, s) = T(batch.state(i, first + s));
-      for (int j = 0; j < System::n_parameters; ++j)
-        for (std::int64_t s = 0; s < count; ++s)
-          host_params(j, s) = T(batch.parameter(j, first + s));
-      Kokkos::deep_copy(space, y0, host_y0);
-      Kokkos::deep_copy(space, params, host_params);
+      c.n_saved_states = static_cast<int>(vs.saved_states.size());
+      for (int v = 0; v < c.n_saved_states; ++v) c.saved_states[v] = vs.saved_states[v];
+      c.n_saved_observables = static_cast<int>(vs.saved_observables.size());
+      for (int v = 0; v < c.n_saved_observables; ++v)
+        c.saved_observables[v] = vs.saved_observables[v];
+      auto& sc = c.summary;
+      sc.flags = vs.summary_flags;
+      sc.n_peaks = vs.n_peaks;
+      sc.n_variables = n_summarised;
+      for (std::size_t v = 0; v < vs.summarised_states.size(); ++v)
+        sc.variables[v] = vs.summarised_states[v];
+      for (std::size_t v = 0; v < vs.summarised_observables.size(); ++v)
+        sc.variables[vs.summarised_states.size() + v] =
+            System::n_states + vs.summarised_observables[v];
+      sc.needs_observables = !vs.summarised_observables.empty();
+      sc.columns_per_variable =
+          static_cast<int>(summary_column_suffixes(vs.summary_flags, vs.n_peaks).size());
+      sc.samples_per_window = vs.samples_per_window > 0 ? vs.samples_per_window : 1;
+      sc.sample_interval = vs.sample_interval;
+      sc.time_epsilon = vs.time_epsilon;
+
+      // Each launch's samples and completed windows.
+      struct Launch {
+        int save_begin, save_end;
+        std::int64_t sample_begin, sample_end, window_begin, window_end;
+      };
+      std::vector<Launch> launches;
+      std::int64_t most_windows = 0;
+      for (int begin = 0; begin < vs.n_saves; begin += vs.saves_per_chunk) {
+        Launch l;
+        l.save_begin = begin;
+        l.save_end = std::min(vs.n_saves, begin + vs.saves_per_chunk);
+        l.sample_begin = launches.empty() ? 0 : launches.back().sample_end;
+        l.sample_end = vs.samples_through_save(l.save_end - 1);
+        l.window_begin = l.sample_begin / sc.samples_per_window;
+        l.window_end = l.sample_end / sc.samples_per_window;
+        most_windows = std::max(most_windows, l.window_end - l.window_begin);
+        launches.push_back(l);
+      }
+
+      // Systems per group: what one system takes in the space's memory.
+      const std::int64_t bytes_per_system =
+          layout.persistent_bytes_per_system() +
+          std::int64_t(sizeof(T)) * (System::n_parameters + 2 * System::n_states +
+                                     std::int64_t(vs.saves_per_chunk) * n_vars +
+                                     most_windows * std::int64_t(vs.summary_columns.size())) +
+          std::int64_t(sizeof(int)) * stat_rows + std::int64_t(sizeof(double)) * 5 +
+          (resume ? std::int64_t(sizeof(T)) * System::n_states + 5 * 8 + 4 * stat_rows : 0);
+      const std::int64_t limit = memory_limit<ExecSpace>(vs.raw.device_memory_limit);
+      std::int64_t group = n_sys;
+      if (limit > 0 && bytes_per_system * n_sys > limit) {
+        if (!group_systems && vs.raw.device_memory_limit > 0)
+          throw std::invalid_argument(
+              "kobie: setting 'device_memory_limit' has value " +
+              std::to_string(vs.raw.device_memory_limit) + " but the batch needs " +
+              std::to_string(bytes_per_system * n_sys) + " bytes (" +
+              std::to_string(bytes_per_system) +
+              " per system) and `solve` keeps all results in device memory; allowed: a limit that "
+              "fits, or `solve_to_host`, which runs the batch in groups of systems");
+        if (group_systems) group = std::max<std::int64_t>(1, limit / bytes_per_system);
+      }
+      {
+        std::ostringstream lr;
+        lr << info.launch_report;
+        if (group < n_sys)
+          lr << "; " << (n_sys + group - 1) / group << " groups of up to " << group
+             << " systems (memory limit " << limit << " B, " << bytes_per_system
+             << " B per system)";
+        info.launch_report = lr.str();
+      }
+
+      // One group's working set, reused by every group (the last may be smaller).
+      PersistentStorage<mem> storage(layout, group);
+      Kokkos::View<T**, Kokkos::LayoutRight, mem> y0(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::initial_states"),
+          System::n_states, group);
+      Kokkos::View<T**, Kokkos::LayoutRight, mem> params(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::parameters"),
+          System::n_parameters, group);
+      Kokkos::View<int**, Kokkos::LayoutRight, mem> stats("kobie::solve::stats", stat_rows, group);
+      Kokkos::View<T**, Kokkos::LayoutRight, mem> end_states(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_states"),
+          System::n_states, group);
+      Kokkos::View<double**, Kokkos::LayoutRight, mem> end_clocks(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_clocks"), 5, group);
+      Kokkos::View<T**, Kokkos::LayoutRight, mem> resume_states;
+      Kokkos::View<double**, Kokkos::LayoutRight, mem> resume_clocks;
+      Kokkos::View<int**, Kokkos::LayoutRight, mem> resume_stats;
       if (resume) {
-        for (std::int64_t s = 0; s < count; ++s) {
-          for (int i = 0; i < System::n_states; ++i)
-            host_resume_states(i, s) = resume->states(i, first + s);
-          for (int i = 0; i < 5; ++i) host_resume_clocks(i, s) = resume->clocks(i, first + s);
-          for (int i = 0; i < stat_rows; ++i) host_resume_stats(i, s) = resume->stats(i, first + s);
+        resume_states =
+            decltype(resume_states)("kobie::solve::resume_states", System::n_states, group);
+        resume_clocks = decltype(resume_clocks)("kobie::solve::resume_clocks", 5, group);
+        resume_stats = decltype(resume_stats)("kobie::solve::resume_stats", stat_rows, group);
+      }
+      Kokkos::View<T***, Kokkos::LayoutRight, mem> chunk(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::outputs"),
+          vs.saves_per_chunk, n_vars, group);
+      Kokkos::View<T***, Kokkos::LayoutRight, mem> summary_chunk(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::summaries"), most_windows,
+          vs.summary_columns.size(), group);
+      auto host_y0 = Kokkos::create_mirror_view(y0);
+      auto host_params = Kokkos::create_mirror_view(params);
+      auto host_resume_states = Kokkos::create_mirror_view(resume_states);
+      auto host_resume_clocks = Kokkos::create_mirror_view(resume_clocks);
+      auto host_resume_stats = Kokkos::create_mirror_view(resume_stats);
+
+      for (std::int64_t first = 0; first < n_sys; first += group) {
+        const std::int64_t count = std::min(group, n_sys - first);
+        if (count < group) {  // the last group: views exactly its size (system strides)
+          Kokkos::resize(Kokkos::WithoutInitializing, y0, System::n_states, count);
+          Kokkos::resize(Kokkos::WithoutInitializing, params, System::n_parameters, count);
+          Kokkos::resize(Kokkos::WithoutInitializing, stats, stat_rows, count);
+          Kokkos::resize(Kokkos::WithoutInitializing, end_states, System::n_states, count);
+          Kokkos::resize(Kokkos::WithoutInitializing, end_clocks, 5, count);
+          Kokkos::resize(Kokkos::WithoutInitializing, chunk, chunk.extent(0), n_vars, count);
+          Kokkos::resize(Kokkos::WithoutInitializing, summary_chunk, summary_chunk.extent(0),
+                         summary_chunk.extent(1), count);
+          if (resume) {
+            Kokkos::resize(Kokkos::WithoutInitializing, resume_states, System::n_states, count);
+            Kokkos::resize(Kokkos::WithoutInitializing, resume_clocks, 5, count);
+            Kokkos::resize(Kokkos::WithoutInitializing, resume_stats, stat_rows, count);
+          }
+          host_y0 = Kokkos::create_mirror_view(y0);
+          host_params = Kokkos::create_mirror_view(params);
+          host_resume_states = Kokkos::create_mirror_view(resume_states);
+          host_resume_clocks = Kokkos::create_mirror_view(resume_clocks);
+          host_resume_stats = Kokkos::create_mirror_view(resume_stats);
         }
-        Kokkos::deep_copy(space, resume_states, host_resume_states);
-        Kokkos::deep_copy(space, resume_clocks, host_resume_clocks);
-        Kokkos::deep_copy(space, resume_stats, host_resume_stats);
+        // Inputs of this group, system index fastest, in T.
+        for (int i = 0; i < System::n_states; ++i)
+          for (std::int64_t s = 0; s < count; ++s) host_y0(i, s) = T(batch.state(i, first + s));
+        for (int j = 0; j < System::n_parameters; ++j)
+          for (std::int64_t s = 0; s < count; ++s)
+            host_params(j, s) = T(batch.parameter(j, first + s));
+        Kokkos::deep_copy(space, y0, host_y0);
+        Kokkos::deep_copy(space, params, host_params);
+        if (resume) {
+          for (std::int64_t s = 0; s < count; ++s) {
+            for (int i = 0; i < System::n_states; ++i)
+              host_resume_states(i, s) = resume->states(i, first + s);
+            for (int i = 0; i < 5; ++i) host_resume_clocks(i, s) = resume->clocks(i, first + s);
+            for (int i = 0; i < stat_rows; ++i)
+              host_resume_stats(i, s) = resume->stats(i, first + s);
+          }
+          Kokkos::deep_copy(space, resume_states, host_resume_states);
+          Kokkos::deep_copy(space, resume_clocks, host_resume_clocks);
+          Kokkos::deep_copy(space, resume_stats, host_resume_stats);
+        }
+        k.persistent = storage.data();
+        k.n_systems = count;
+        k.first_system = first;
+        k.initial_states = y0;
+        k.parameter_values = params;
+        k.stats = stats;
+        k.end_states = end_states;
+        k.end_clocks = end_clocks;
+        k.resume_states = resume_states;
+        k.resume_clocks = resume_clocks;
+        k.resume_stats = resume_stats;
+        const auto policy = make_team_policy(space, plan, count);
+        for (const Launch& launch : launches) {
+          c.save_begin = launch.save_begin;
+          c.save_end = launch.save_end;
+          c.first_launch = launch.save_begin == 0;
+          sc.sample_begin = launch.sample_begin;
+          sc.sample_end = launch.sample_end;
+          sc.window_begin = launch.window_begin;
+          k.outputs = chunk;
+          k.summaries = summary_chunk;
+          space.fence();
+          const auto launched = std::chrono::steady_clock::now();
+          Kokkos::parallel_for("kobie::loop::integrate", policy, k);
+          space.fence();
+          info.kernel_seconds +=
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - launched).count();
+          on_launch(LaunchOutputs<T, mem>{first, count, launch.save_begin, launch.save_end,
+                                          launch.window_begin, launch.window_end, chunk,
+                                          summary_chunk});
+        }
+        // Status, counters and end states of the group.
+        const auto hs = Kokkos::create_mirror_view_and_copy(Host(), stats);
+        const auto he = Kokkos::create_mirror_view_and_copy(Host(), end_states);
+        const auto hc = Kokkos::create_mirror_view_and_copy(Host(), end_clocks);
+        for (std::int64_t s = 0; s < count; ++s) {
+          for (int i = 0; i < stat_rows; ++i) info.stats(i, first + s) = hs(i, s);
+          for (int i = 0; i < System::n_states; ++i) info.end_state.states(i, first + s) = he(i, s);
+          for (int i = 0; i < 5; ++i) info.end_state.clocks(i, first + s) = hc(i, s);
+        }
       }
-      k.persistent = storage.data();
-      k.n_systems = count;
-      k.first_system = first;
-      k.initial_states = y0;
-      k.parameter_values = params;
-      k.stats = stats;
-      k.end_states = end_states;
-      k.end_clocks = end_clocks;
-      k.resume_states = resume_states;
-      k.resume_clocks = resume_clocks;
-      k.resume_stats = resume_stats;
-      const auto policy = make_team_policy(space, plan, count);
-      for (const Launch& launch : launches) {
-        c.save_begin = launch.save_begin;
-        c.save_end = launch.save_end;
-        c.first_launch = launch.save_begin == 0;
-        sc.sample_begin = launch.sample_begin;
-        sc.sample_end = launch.sample_end;
-        sc.window_begin = launch.window_begin;
-        k.outputs = chunk;
-        k.summaries = summary_chunk;
-        space.fence();
-        const auto launched = std::chrono::steady_clock::now();
-        Kokkos::parallel_for("kobie::loop::integrate", policy, k);
-        space.fence();
-        info.kernel_seconds +=
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - launched).count();
-        on_launch(LaunchOutputs<T, mem>{first, count, launch.save_begin, launch.save_end,
-                                        launch.window_begin, launch.window_end, chunk,
-                                        summary_chunk});
-      }
-      // Status, counters and end states of the group.
-      const auto hs = Kokkos::create_mirror_view_and_copy(Host(), stats);
-      const auto he = Kokkos::create_mirror_view_and_copy(Host(), end_states);
-      const auto hc = Kokkos::create_mirror_view_and_copy(Host(), end_clocks);
-      for (std::int64_t s = 0; s < count; ++s) {
-        for (int i = 0; i < stat_rows; ++i) info.stats(i, first + s) = hs(i, s);
-        for (int i = 0; i < System::n_states; ++i) info.end_state.states(i, first + s) = he(i, s);
-        for (int i = 0; i < 5; ++i) info.end_state.clocks(i, first + s) = hc(i, s);
-      }
-    }
+    });
   });
 }
 
@@ -539,7 +556,9 @@ std::vector<std::string> variable_names(const ValidatedSettings& vs) {
 namespace Impl {
 /// The shared body of `solve` and `solve_to_host`, with a logging policy
 /// (tests record every step through it; production passes NoLog).
-template <class T, class OutSpace, class Algorithms, class System, class ExecSpace, class Log>
+template <class T, class OutSpace, class Algorithms,
+          class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace,
+          class Log>
 Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, const Batch& batch,
                                 const IntegrationSettings& settings, const DriverSamples& drivers,
                                 const EndState<T>* resume, const Log& log,
@@ -577,7 +596,7 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
   const auto start = std::chrono::steady_clock::now();
   // Only solve_to_host (streaming) runs a batch in groups of systems.
   const bool group_systems = streaming && std::is_same<OutSpace, Kokkos::HostSpace>::value;
-  run_solve<System, T, Algorithms>(
+  run_solve<System, T, Algorithms, Placements>(
       space, system, batch, vs, drivers, resume, log, group_systems, info, [&](const auto& part) {
         const bool whole_batch = part.system_begin == 0 && part.n_systems == r.n_systems &&
                                  std::int64_t(part.outputs.extent(2)) == r.n_systems;
@@ -641,13 +660,18 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
 /// set the call compiles; `settings.algorithm` picks one at run time. A
 /// program that needs one method saves compile time by naming it:
 /// `solve<double, std::tuple<kobie::tableaus::DormandPrince54>>(...)`.
-template <class T, class Algorithms = tableaus::all_explicit, class System, class ExecSpace>
+/// `Placements` (a PlacementList, default the registry's default placement)
+/// are the buffer placements compiled in; `settings.placement` picks one by
+/// name ("default", "all-local", "all-shared", `MoveOne` names):
+/// `solve<double, Dopri, PlacementList<DefaultPlacement, AllLocal>>(...)`.
+template <class T, class Algorithms = tableaus::all_explicit,
+          class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace>
 Results<T, typename ExecSpace::memory_space> solve(const ExecSpace& space, const System& system,
                                                    const Batch& batch,
                                                    const IntegrationSettings& settings,
                                                    const DriverSamples& drivers = {},
                                                    const EndState<T>* resume = nullptr) {
-  return Impl::solve_impl<T, typename ExecSpace::memory_space, Algorithms>(
+  return Impl::solve_impl<T, typename ExecSpace::memory_space, Algorithms, Placements>(
       space, system, batch, settings, drivers, resume, NoLog{}, {});
 }
 
@@ -656,15 +680,15 @@ Results<T, typename ExecSpace::memory_space> solve(const ExecSpace& space, const
 /// `device_memory_limit` runs in groups of systems), and `progress(saves
 /// done, total)` is called after each launch (with groups, saves done
 /// counts every group's share).
-template <class T, class Algorithms = tableaus::all_explicit, class System, class ExecSpace>
+template <class T, class Algorithms = tableaus::all_explicit,
+          class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace>
 Results<T, Kokkos::HostSpace> solve_to_host(const ExecSpace& space, const System& system,
                                             const Batch& batch, const IntegrationSettings& settings,
                                             const DriverSamples& drivers = {},
                                             const std::function<void(int, int)>& progress = {},
                                             const EndState<T>* resume = nullptr) {
-  return Impl::solve_impl<T, Kokkos::HostSpace, Algorithms>(space, system, batch, settings, drivers,
-                                                            resume, NoLog{}, progress,
-                                                            /*streaming=*/true);
+  return Impl::solve_impl<T, Kokkos::HostSpace, Algorithms, Placements>(
+      space, system, batch, settings, drivers, resume, NoLog{}, progress, /*streaming=*/true);
 }
 
 }  // namespace kobie
