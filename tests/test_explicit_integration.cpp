@@ -312,14 +312,16 @@ TEST(TEST_CATEGORY, explicit_results_do_not_depend_on_buffer_placement) {
       ASSERT_EQ(other.outputs.size(), base.outputs.size());
       for (std::size_t i = 0; i < base.outputs.size(); ++i) {
         const double a = base.outputs.data()[i], b = other.outputs.data()[i];
-        if (host)
+        if (host) {
           EXPECT_EQ(a, b) << algorithm << " " << placement << " " << i;
-        else
+        } else {
           EXPECT_NEAR(a, b, 1e-12 * (1 + std::abs(a))) << algorithm << " " << placement;
+        }
       }
       // (For a system this small the default is all-local already.)
-      if (std::string(placement) == "all-shared")
+      if (std::string(placement) == "all-shared") {
         EXPECT_NE(other.layout_report, base.layout_report) << placement;
+      }
     }
   }
   IntegrationSettings s;
