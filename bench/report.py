@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Turns a kobie_bench_lorenz JSON output (--benchmark_out=F.json) into the
+"""Turns a kobie_bench_lorenz or kobie_bench_van_der_pol JSON output (--benchmark_out=F.json) into the
 ratios the project's targets are stated in: KoBIE against the hand-written
 loops and Boost.Odeint in the same run.
 
@@ -60,13 +60,16 @@ def report(path):
             cells.append(f"{p['seconds'] / k['seconds']:.2f}" if p else "n/a")
         print(f"  {prec:10} {1e3 * k['seconds']:9.1f} {cells[0]:>14} {cells[1]:>10} {cells[2]:>10}")
 
-    kob, ode = {}, {}
+    problems = {}  # problem -> (KoBIE runs by tolerance, Odeint runs by tolerance)
     for name, r in runs.items():
-        m = re.match(r"(kobie|odeint)/lorenz_dopri5_tol([0-9.e+-]+)(_vs_odeint)?/float64$", name)
-        if m and (m.group(1) == "odeint" or m.group(3)):
-            (kob if m.group(1) == "kobie" else ode)[float(m.group(2))] = r
-    if kob and ode:
-        print("\nadaptive Dormand-Prince 5(4), Lorenz, float64 (speed ratio: Odeint time / KoBIE time)")
+        m = re.match(r"(kobie|odeint)/(\w+?)_dopri5_tol([0-9.e+-]+)(_vs_odeint)?/float64$", name)
+        if m and (m.group(1) == "odeint" or m.group(4)):
+            kob, ode = problems.setdefault(m.group(2), ({}, {}))
+            (kob if m.group(1) == "kobie" else ode)[float(m.group(3))] = r
+    for problem, (kob, ode) in sorted(problems.items()):
+        if not (kob and ode):
+            continue
+        print(f"\nadaptive Dormand-Prince 5(4), {problem}, float64 (speed ratio: Odeint time / KoBIE time)")
         print(f"  {'tol':>7} {'KoBIE ms':>9} {'max err':>9} {'steps':>6} {'Odeint ms':>10} {'max err':>9}"
               f" {'steps':>6} {'same tol':>9} {'matched accuracy':>17}")
         curve = [(r["max_error"], r["seconds"]) for r in ode.values()]
