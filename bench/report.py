@@ -47,8 +47,9 @@ def report(path):
     for key in ("kokkos_execution_space", "kokkos_concurrency", "compiler", "git_hash", "date"):
         if key in context:
             print(f"  {key}: {context[key]}")
-    print("\nfixed-step RK4, Lorenz (speed ratio: peer time / KoBIE time)")
-    print(f"  {'precision':10} {'KoBIE ms':>9} {'vs vectorised':>14} {'vs scalar':>10} {'vs Odeint':>10}")
+    if any(f"kobie/lorenz_rk4/{prec}" in runs for prec in ("float64", "float32")):
+        print("\nfixed-step RK4, Lorenz (speed ratio: peer time / KoBIE time)")
+        print(f"  {'precision':10} {'KoBIE ms':>9} {'vs vectorised':>14} {'vs scalar':>10} {'vs Odeint':>10}")
     for prec in ("float64", "float32"):
         k = runs.get(f"kobie/lorenz_rk4/{prec}")
         if not k:
