@@ -14,4 +14,10 @@ namespace kobie_bench {
 /// problem sizes so the whole binary runs in seconds.
 bool smoke_mode();
 
+/// Has main call `registrar` once the command line is read, so that
+/// registrations whose list depends on smoke_mode() see it (static
+/// initialisers run before main):
+///   const bool registered = kobie_bench::at_start([] { ... });
+bool at_start(void (*registrar)());
+
 }  // namespace kobie_bench

@@ -20,9 +20,17 @@
 namespace kobie_bench {
 namespace {
 bool g_smoke = false;
+std::vector<void (*)()>& registrars() {
+  static std::vector<void (*)()> r;
+  return r;
 }
+}  // namespace
 bool smoke_mode() {
   return g_smoke;
+}
+bool at_start(void (*registrar)()) {
+  registrars().push_back(registrar);
+  return true;
 }
 }  // namespace kobie_bench
 
@@ -48,6 +56,7 @@ int main(int argc, char* argv[]) {
   benchmark::AddCustomContext("git_hash", KOBIE_GIT_HASH);
   benchmark::AddCustomContext("smoke_mode", kobie_bench::g_smoke ? "yes" : "no");
   if (benchmark::ReportUnrecognizedArguments(n, rest.data())) return 1;
+  for (auto registrar : kobie_bench::registrars()) registrar();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
-"""Turns a kobie_bench_lorenz or kobie_bench_van_der_pol JSON output (--benchmark_out=F.json) into the
-ratios the project's targets are stated in: KoBIE against the hand-written
-loops and Boost.Odeint in the same run.
+"""Turns a kobie_bench_lorenz, kobie_bench_lorenz96 or kobie_bench_van_der_pol JSON output
+(--benchmark_out=F.json) into the ratios the project's targets are stated in: KoBIE against
+the hand-written loops and Boost.Odeint in the same run; and a kobie_bench_scaling output
+into KoBIE's throughput tables.
 
   fixed-step RK4     speed ratio = peer time / KoBIE time (> 1: KoBIE faster)
+                     (Lorenz and Lorenz-96; a peer whose run failed its check: "error")
   adaptive dopri5    at the same tolerance, and at matched accuracy: Odeint's
                      time at KoBIE's max error, interpolated linearly in
                      log(time) over log(error) between the two Odeint runs
                      that bracket it (no extrapolation: "n/a" outside)
+  scaling            per group (batch size, system size, save frequency): KoBIE's
+                     kernel and end-to-end time, system-steps/s (and state-steps/s
+                     for system size), and the bytes one system takes: persistent
+                     storage, device memory during a launch, saved outputs
 
 Usage: bench/report.py RESULT.json [...]
 """
@@ -41,25 +47,73 @@ def interpolate_time(points, error):
     return None
 
 
+def rk4_section(runs, problem, title):
+    """Fixed-step RK4: KoBIE against the hand-written loops and Odeint.
+    A peer whose run reported an error (lorenz96: its end states disagree
+    with KoBIE's) shows as "error", never as a ratio."""
+    if not any(f"kobie/{problem}_rk4/{prec}" in runs for prec in ("float64", "float32")):
+        return
+    print(f"\nfixed-step RK4, {title} (speed ratio: peer time / KoBIE time)")
+    print(f"  {'precision':10} {'KoBIE ms':>9} {'vs vectorised':>14} {'vs scalar':>10} {'vs Odeint':>10}")
+    for prec in ("float64", "float32"):
+        k = runs.get(f"kobie/{problem}_rk4/{prec}")
+        if not k:
+            continue
+        cells = []
+        for peer in (f"handwritten/{problem}_rk4/vectorised/{prec}",
+                     f"handwritten/{problem}_rk4/scalar/{prec}", f"odeint/{problem}_rk4/{prec}"):
+            p = runs.get(peer)
+            if p and (p.get("error_occurred") or k.get("error_occurred")):
+                cells.append("error")
+            else:
+                cells.append(f"{p['seconds'] / k['seconds']:.2f}" if p else "n/a")
+        print(f"  {prec:10} {1e3 * k['seconds']:9.1f} {cells[0]:>14} {cells[1]:>10} {cells[2]:>10}")
+
+
+SCALING_GROUPS = (
+    ("batch", "batch size", "systems"),
+    ("system_size", "system size", "states"),
+    ("save_every", "save frequency", "save every"),
+)
+
+
+def scaling_section(runs):
+    """kobie_bench_scaling: per group, KoBIE's kernel time (end to end
+    beside it), throughput and the memory one system takes."""
+    groups = {}  # group -> [(parameter, problem, run)]
+    for name, r in runs.items():
+        m = re.match(r"scaling/(\w+)/(\w+)/\w+:(\d+)$", name)
+        if m:
+            groups.setdefault(m.group(1), []).append((int(m.group(3)), m.group(2), r))
+    for group, title, parameter in SCALING_GROUPS:
+        rows = sorted(groups.get(group, []), key=lambda row: row[0])
+        if not rows:
+            continue
+        states = group == "system_size"
+        print(f"\nscaling, {title}, {rows[0][1]}, float64 (KoBIE alone; bytes per system)")
+        print(f"  {parameter:>10} {'KoBIE ms':>9} {'end-to-end ms':>14} {'system-steps/s':>15}"
+              + (f" {'state-steps/s':>14}" if states else "")
+              + f" {'persistent':>11} {'device':>9} {'output':>9}")
+        for value, _, r in rows:
+            if r.get("error_occurred"):
+                print(f"  {value:>10} error: {r.get('error_message', '')}")
+                continue
+            print(f"  {value:>10} {1e3 * r['seconds']:9.2f} {r.get('end_to_end_ms', 0):14.2f}"
+                  f" {r.get('system_steps_per_s', 0):15.3e}"
+                  + (f" {r.get('state_steps_per_s', 0):14.3e}" if states else "")
+                  + f" {r.get('persistent_bytes_per_system', 0):11.0f}"
+                  f" {r.get('device_bytes_per_system', 0):9.0f}"
+                  f" {r.get('output_bytes_per_system', 0):9.0f}")
+
+
 def report(path):
     context, runs = load(path)
     print(f"# {path}")
     for key in ("kokkos_execution_space", "kokkos_concurrency", "compiler", "git_hash", "date"):
         if key in context:
             print(f"  {key}: {context[key]}")
-    if any(f"kobie/lorenz_rk4/{prec}" in runs for prec in ("float64", "float32")):
-        print("\nfixed-step RK4, Lorenz (speed ratio: peer time / KoBIE time)")
-        print(f"  {'precision':10} {'KoBIE ms':>9} {'vs vectorised':>14} {'vs scalar':>10} {'vs Odeint':>10}")
-    for prec in ("float64", "float32"):
-        k = runs.get(f"kobie/lorenz_rk4/{prec}")
-        if not k:
-            continue
-        cells = []
-        for peer in (f"handwritten/lorenz_rk4/vectorised/{prec}",
-                     f"handwritten/lorenz_rk4/scalar/{prec}", f"odeint/lorenz_rk4/{prec}"):
-            p = runs.get(peer)
-            cells.append(f"{p['seconds'] / k['seconds']:.2f}" if p else "n/a")
-        print(f"  {prec:10} {1e3 * k['seconds']:9.1f} {cells[0]:>14} {cells[1]:>10} {cells[2]:>10}")
+    rk4_section(runs, "lorenz", "Lorenz")
+    rk4_section(runs, "lorenz96", "Lorenz-96 (40 states)")
 
     problems = {}  # problem -> (KoBIE runs by tolerance, Odeint runs by tolerance)
     for name, r in runs.items():
@@ -84,6 +138,7 @@ def report(path):
                   + (f" {1e3 * o['seconds']:10.1f} {o['max_error']:9.2e} {o.get('steps_per_system', 0):6.0f}"
                      if o else f" {'':10} {'':9} {'':6}")
                   + f" {same:>9} {matched:>17}")
+    scaling_section(runs)
     print()
 
 

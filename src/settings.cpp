@@ -262,8 +262,13 @@ ValidatedSettings validate(const IntegrationSettings& s, const SystemShape& syst
     bad("saved_states", "none", "at least one state or observable to save");
   if (s.saves_per_chunk < 0) bad("saves_per_chunk", std::to_string(s.saves_per_chunk), ">= 0");
   v.saves_per_chunk = s.saves_per_chunk == 0 ? v.n_saves : std::min(s.saves_per_chunk, v.n_saves);
-  if (s.shared_layout != "interleaved" && s.shared_layout != "contiguous")
-    bad("shared_layout", "'" + s.shared_layout + "'", "'interleaved', 'contiguous'");
+  if (s.shared_layout != "auto" && s.shared_layout != "interleaved" &&
+      s.shared_layout != "contiguous")
+    bad("shared_layout", "'" + s.shared_layout + "'", "'auto', 'interleaved', 'contiguous'");
+  if (!(s.lanes_per_team == 0 || (s.lanes_per_team > 0 && s.lanes_per_team <= 1024 &&
+                                  (s.lanes_per_team & (s.lanes_per_team - 1)) == 0)))
+    bad("lanes_per_team", std::to_string(s.lanes_per_team),
+        "0 (the backend's default) or a power of two from 1 to 1024");
   if (s.placement.empty())
     bad("placement", "''", "the name of a placement the program compiled in, e.g. 'default'");
   if (s.device_memory_limit < 0)

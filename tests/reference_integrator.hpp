@@ -22,7 +22,7 @@ using Rhs = std::function<void(double, const Vec&, Vec&)>;
 struct Settings {
   double t0 = 0, settling = 0, duration = 1, save_interval = 0.1, dt = 1e-3;
   kobie::ControllerKind kind = kobie::ControllerKind::pi;
-  double safety = 0.9, min_gain = 0.2, max_gain = 5, deadband_low = 1, deadband_high = 1.2;
+  double safety = 0.9, min_gain = 0.2, max_gain = 5, deadband_low = 1, deadband_high = 1;
   double dt_min = 1e-12, dt_max = 1e300, atol = 1e-6, rtol = 1e-6;
 };
 

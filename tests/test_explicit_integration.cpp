@@ -241,6 +241,33 @@ TEST(TEST_CATEGORY, explicit_results_do_not_depend_on_backend_or_layout) {
   compare(kobie::solve<double, std::tuple<tab::Tsitouras54>>(Exec(), System{}, batch, s),
           "contiguous shared slices", 0);
   s.shared_layout = "interleaved";
+  // Team sizes group the lanes differently (host: the lanes of one SIMD
+  // pass; CUDA: threads per block) and never change a lane's arithmetic.
+  const bool host_space = std::is_same<typename Exec::memory_space, Kokkos::HostSpace>::value;
+  for (int lanes : host_space ? std::vector<int>{1, 8, 128, 1024} : std::vector<int>{32, 128}) {
+    s.lanes_per_team = lanes;
+    const auto other =
+        kobie::solve<double, std::tuple<tab::Tsitouras54>>(Exec(), System{}, batch, s);
+    EXPECT_NE(other.launch_report.find(std::to_string(lanes) + " lanes per team"),
+              std::string::npos)
+        << other.launch_report;
+    compare(other, ("lanes_per_team " + std::to_string(lanes)).c_str(), 0);
+  }
+  s.lanes_per_team = 0;
+  // "auto" slices: contiguous on host for a system too large for its lanes
+  // to run as SIMD, interleaved otherwise (and always on CUDA).
+  s.shared_layout = "auto";
+  EXPECT_NE(here.launch_report.find("interleaved slices"), std::string::npos) << here.launch_report;
+  using Large = kobie::systems::Lorenz96<40>;
+  IntegrationSettings large;
+  large.algorithm = "tsitouras-54";
+  large.duration = 0.01;
+  large.save_interval = 0.01;
+  const auto l96 = kobie::solve<double, std::tuple<tab::Tsitouras54>>(
+      Exec(), Large{}, Batch::grid<Large>({{"F", {8.0}}}), large);
+  EXPECT_NE(l96.launch_report.find(host_space ? "contiguous slices" : "interleaved slices"),
+            std::string::npos)
+      << l96.launch_report;
 #if defined(KOKKOS_ENABLE_SERIAL)
   // Host backends (Serial; OpenMP at any thread count) give the same bits;
   // CUDA agrees within 1e-6 relative (fused multiply-adds round differently,
@@ -382,6 +409,9 @@ TEST(TEST_CATEGORY, explicit_bad_settings_name_the_setting_value_and_allowed) {
   s = {};
   s.shared_layout = "diagonal";
   expect_error(s, {"'shared_layout'", "'diagonal'", "'interleaved'"});
+  s = {};
+  s.lanes_per_team = 48;
+  expect_error(s, {"'lanes_per_team'", "48", "a power of two from 1 to 1024"});
   EXPECT_THROW(Batch::verbatim<System>({{1.0, 2.0}}), std::invalid_argument);
   EXPECT_THROW(Batch::grid<System>({{"omega", {1.0}}}), std::invalid_argument);
   EXPECT_THROW((kobie::solve<double, DopriRk4>(Exec(), kobie::systems::Decay{}, batch,

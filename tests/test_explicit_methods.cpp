@@ -86,9 +86,12 @@ TEST(TEST_CATEGORY, explicit_convergence_orders_of_every_tableau) {
 // ---------------------------------------------------------------- reference
 
 template <class Tab>
-void compare_with_reference(const char* controller, double tol, double duration) {
+void compare_with_reference(const char* controller, double tol, double duration,
+                            double deadband_low = 1.0, double deadband_high = 1.0) {
   using System = kobie::systems::Lorenz;
   IntegrationSettings s;
+  s.deadband_low = deadband_low;
+  s.deadband_high = deadband_high;
   s.algorithm = Tab::name();
   s.controller = controller;
   s.duration = duration;
@@ -113,6 +116,8 @@ void compare_with_reference(const char* controller, double tol, double duration)
     rs.dt = s.dt;
     rs.atol = rs.rtol = tol;
     rs.dt_max = s.save_interval;
+    rs.deadband_low = deadband_low;
+    rs.deadband_high = deadband_high;
     rs.kind = kobie::validate(s, {{"x", "y", "z"}, {}}).controller.kind;
     const auto pr = p[sys];
     const kobie_ref::Rhs f = [&](double, const kobie_ref::Vec& y, kobie_ref::Vec& d) {
@@ -192,6 +197,7 @@ TEST(TEST_CATEGORY, explicit_steps_match_the_reference_implementation) {
   compare_with_reference<tab::ExplicitEuler>("fixed", 1e-6, 0.2);
   compare_with_reference<tab::DormandPrince54>("pi", 1e-7, 1.0);
   compare_with_reference<tab::DormandPrince54>("i", 1e-6, 1.0);
+  compare_with_reference<tab::DormandPrince54>("pi", 1e-7, 1.0, 0.9, 1.2);  // a deadband
   compare_with_reference<tab::BogackiShampine32>("pid", 1e-6, 1.0);
   compare_with_reference<tab::Tsitouras54>("gustafsson", 1e-7, 1.0);
   compare_with_reference<tab::DormandPrince853>("pi", 1e-9, 1.0);

@@ -3,7 +3,9 @@
 // passes validate() and malformed ones are rejected by name; b, and the
 // embedded solution bhat = b - e, satisfy the rooted-tree order conditions up
 // to their declared order (checked up to order 5) and not the next one; and a
-// fixed-step integration converges at the declared order.
+// fixed-step integration converges at the declared order. Also the
+// controllers' pure-arithmetic log2 / exp2 (impl/fast_math.hpp) against libm.
+#include <kobie/impl/fast_math.hpp>
 #include <kobie/tableaus.hpp>
 
 #include <gtest/gtest.h>
@@ -371,6 +373,32 @@ TEST(TEST_CATEGORY, tableaus_convergence_order) {
     EXPECT_GT(fine, 1e-12) << Tab::name() << ": error near round-off, order not measurable";
     EXPECT_NEAR(measured, Tab::order, 0.2) << Tab::name();
   });
+}
+
+// ------------------------------------------------------- controller arithmetic
+
+TEST(TEST_CATEGORY, controller_log2_and_exp2_meet_their_stated_accuracy) {
+  // log2_approx within 2e-9 absolute over the normal range (dense near 1,
+  // where the reduced argument is largest at sqrt(2)), exp2_approx within
+  // 2e-11 relative over [-1000, 1000].
+  double worst_log = 0, worst_exp = 0;
+  for (int k = -3000; k <= 3000; ++k) {
+    const double x = std::pow(10.0, k / 10.0) * (1 + 0.37 * std::sin(k));
+    worst_log = std::max(worst_log, std::abs(kobie::Impl::log2_approx(x) - std::log2(x)));
+  }
+  for (int k = 0; k <= 100000; ++k) {
+    const double m = 0.70710678 + 0.70710678 * k / 100000.0;  // [sqrt(1/2), sqrt(2)]
+    worst_log = std::max(worst_log, std::abs(kobie::Impl::log2_approx(m) - std::log2(m)));
+  }
+  for (int k = -100000; k <= 100000; ++k) {
+    const double y = k / 100.0;
+    const double exact = std::exp2(y);
+    worst_exp = std::max(worst_exp, std::abs(kobie::Impl::exp2_approx(y) - exact) / exact);
+  }
+  std::printf("[ accuracy ] log2_approx %.2e absolute, exp2_approx %.2e relative\n", worst_log,
+              worst_exp);
+  EXPECT_LT(worst_log, 2e-9);
+  EXPECT_LT(worst_exp, 2e-11);
 }
 
 }  // namespace

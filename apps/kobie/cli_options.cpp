@@ -52,7 +52,12 @@ std::string help() {
        "  --save-states A,B      states to save (default all)\n"
        "  --save-observables A,B observables to save (default all)\n"
        "  --saves-per-launch N   saves per kernel launch (progress, memory; default all)\n"
-       "  --shared-layout L      interleaved (default) or contiguous shared-memory slices\n"
+       "  --shared-layout L      auto (default), interleaved or contiguous shared-memory\n"
+       "                         slices (auto: contiguous on host for systems of more\n"
+       "                         than 16 states, whose lanes do not run as SIMD)\n"
+       "  --lanes-per-team N     systems per team, a power of two (default: the\n"
+       "                         backend's, host 64 and CUDA 256, fewer when the\n"
+       "                         team's shared buffers do not fit)\n"
        "  --memory-limit BYTES   device memory the batch may take; larger batches run in\n"
        "                         chunks of systems (default: all free memory on CUDA)\n"
        "summary metrics (per window, computed on the device in one pass)\n"
@@ -216,6 +221,8 @@ Options parse(int argc, char* argv[]) {
       s.saves_per_chunk = static_cast<int>(integer(a, v));
     else if (a == "--shared-layout")
       s.shared_layout = v;
+    else if (a == "--lanes-per-team")
+      s.lanes_per_team = static_cast<int>(integer(a, v));
     else if (a == "--memory-limit")
       s.device_memory_limit = integer(a, v);
     else if (a == "--summaries")

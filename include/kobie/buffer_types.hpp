@@ -157,13 +157,16 @@ KOKKOS_INLINE_FUNCTION constexpr Resolution resolve_location(Location chosen, bo
 #endif
 
 namespace kobie::Impl {
-/// `f(i)` for i in [0, N): unrolled at compile time for N <= 16 (a system's
-/// states, a tableau's stages: indexes into register arrays become constants,
-/// and a host lane loop around it has no inner loop left to stop the
-/// vectoriser), a plain loop above.
+/// The longest loop `for_n` unrolls.
+inline constexpr int unroll_limit = 16;
+
+/// `f(i)` for i in [0, N): unrolled at compile time for N <= unroll_limit (a
+/// system's states, a tableau's stages: indexes into register arrays become
+/// constants, and a host lane loop around it has no inner loop left to stop
+/// the vectoriser), a plain loop above.
 template <int N, class F, int I = 0>
 KOKKOS_FORCEINLINE_FUNCTION void for_n(const F& f) {
-  if constexpr (N > 16) {
+  if constexpr (N > unroll_limit) {
     for (int i = 0; i < N; ++i) f(i);
   } else if constexpr (I < N) {
     f(I);

@@ -24,7 +24,7 @@
 /// history holds log2 err1^2 and log2 err2^2, so a step takes two logarithms
 /// (of err^2 and of h / h1) and one power of two, whatever the kind, where
 /// the products above would take five powers. `Impl::log2_approx` and
-/// `Impl::exp2_approx` (relative error < 1e-12) are pure arithmetic, so a
+/// `Impl::exp2_approx` (gain within 1e-9 relative) are pure arithmetic, so a
 /// host pass over many lanes stays one vectorised loop; every backend uses
 /// the same formula.
 
@@ -45,7 +45,7 @@ struct ControllerParams {
   double min_gain = 0.2;
   double max_gain = 5.0;
   double deadband_low = 1.0;
-  double deadband_high = 1.2;
+  double deadband_high = 1.0;
   double dt_min = 1e-12;
   double dt_max = 1e300;
   /// Exponents on err, err1, err2 (f = safety err^-a err1^b err2^-c) and
@@ -88,39 +88,70 @@ struct ControllerHistory {
   double h1 = 0.0;            ///< the last accepted step size (0: none yet)
 };
 
-/// Decides on a step of size `h` with squared error norm `err_sq`: returns
-/// whether to accept it and writes the next step size to `next_dt`; updates
-/// `hist` when it accepts. Branch-free: every term is computed and the kind's
-/// choices are selects, so a host pass over many lanes stays one SIMD loop
-/// (a conditional region holding a division or a conversion is not
+/// Whether a compiled controller may take Gustafsson's predictive branch:
+/// `any` reads the run-time kind; `never` is compiled for the other kinds
+/// and leaves the predictive term out entirely (a logarithm and a division
+/// per step, about a third of the controller's arithmetic). The host lane
+/// loop compiles both; CUDA uses `any`.
+enum class Prediction : std::uint8_t { any, never };
+
+/// Whether the controller accepts an attempt of size `h` with squared error
+/// norm `err_sq`: the decision alone, a few comparisons. `eligible` false
+/// (an inactive lane, or a proposal that is not finite) always rejects.
+KOKKOS_FORCEINLINE_FUNCTION bool accepts(const ControllerParams& c, double h, double err_sq,
+                                         bool eligible) {
+  using namespace Impl;
+  const bool fixed = lane_flag(h, c.fixed);
+  return ((bool(Impl::isfinite(err_sq)) & le(err_sq, 1.0)) | fixed) & eligible;
+}
+
+/// The step size after an attempt of size `h` with squared error norm
+/// `err_sq` (whatever `accepts` decided), and the history update when it
+/// was accepted and `eligible`. Branch-free: every term is computed and the
+/// kind's choices are selects, so a host pass over many lanes stays one SIMD
+/// loop (a conditional region holding a division or a conversion is not
 /// if-converted by GCC under its default -ftrapping-math; plain scalars
 /// rather than a returned struct keep everything in registers).
-KOKKOS_FORCEINLINE_FUNCTION bool control_step(const ControllerParams& c, ControllerHistory& hist,
-                                              double h, double err_sq, double& next_dt) {
+template <Prediction P = Prediction::any>
+KOKKOS_FORCEINLINE_FUNCTION double propose_step(const ControllerParams& c, ControllerHistory& hist,
+                                                double h, double err_sq, bool eligible) {
   using namespace Impl;  // lt / le, select, log2_approx and exp2_approx
   const bool fixed = lane_flag(h, c.fixed);
-  const bool predictive = lane_flag(h, c.predictive);
   const bool finite = Impl::isfinite(err_sq);
   const double log2_e2 = log2_approx(select(finite, max_of(err_sq, 1e-20), 1.0));
   const double log2_f =
       -0.5 * c.a * log2_e2 + 0.5 * c.b * hist.log2_err1_sq - 0.5 * c.c * hist.log2_err2_sq;
   const bool accept = finite & le(err_sq, 1.0);
-  const bool have_h1 = gt(hist.h1, 0.0);
-  const double log2_g = log2_approx(h / select(have_h1, hist.h1, h)) +
-                        0.5 * c.inv_k * hist.log2_err1_sq - c.inv_k * log2_e2;
-  const bool use_g = predictive & have_h1 & accept & lt(log2_g, log2_f);
-  double f = c.safety * exp2_approx(select(use_g, log2_g, log2_f));
+  double log2_gain = log2_f;
+  if constexpr (P == Prediction::any) {
+    const bool predictive = lane_flag(h, c.predictive);
+    const bool have_h1 = gt(hist.h1, 0.0);
+    const double log2_g = log2_approx(h / select(have_h1, hist.h1, h)) +
+                          0.5 * c.inv_k * hist.log2_err1_sq - c.inv_k * log2_e2;
+    const bool use_g = predictive & have_h1 & accept & lt(log2_g, log2_f);
+    log2_gain = select(use_g, log2_g, log2_f);
+  }
+  // Gains beyond 2^+-64 are clamped below anyway; the bound keeps 2^n normal.
+  double f = c.safety * exp2_approx(clamp_to(log2_gain, -64.0, 64.0));
   f = clamp_to(f, c.min_gain, c.max_gain);
   f = select(finite, f, c.min_gain);
   f = select(!accept & gt(f, 1.0), 1.0, f);
   f = select(accept & ge(f, c.deadband_low) & le(f, c.deadband_high), 1.0, f);
   const double next = clamp_to(h * f, c.dt_min, c.dt_max);
-  const bool record = accept & !fixed;
+  const bool record = accept & eligible & !fixed;
   hist.log2_err2_sq = select(record, hist.log2_err1_sq, hist.log2_err2_sq);
   hist.log2_err1_sq = select(record, log2_e2, hist.log2_err1_sq);
   hist.h1 = select(record, h, hist.h1);
-  next_dt = select(fixed, h, next);
-  return accept | fixed;
+  return select(fixed, h, next);
+}
+
+/// Both at once: whether to accept, and the next step size into `next_dt`.
+template <Prediction P = Prediction::any>
+KOKKOS_FORCEINLINE_FUNCTION bool control_step(const ControllerParams& c, ControllerHistory& hist,
+                                              double h, double err_sq, bool eligible,
+                                              double& next_dt) {
+  next_dt = propose_step<P>(c, hist, h, err_sq, eligible);
+  return accepts(c, h, err_sq, eligible);
 }
 
 }  // namespace kobie

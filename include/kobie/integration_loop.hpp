@@ -314,47 +314,60 @@ struct IntegrationKernel {
     return (l.counters[Loop::c_status] == 0) & Impl::lt(l.clock[0], target);
   }
 
-  /// One attempted step towards `target` (an inactive lane computes with
-  /// h = 0 and changes nothing). Branch-free apart from selects, so that a
-  /// host pass over many lanes vectorises. Returns whether the lane is still
-  /// active afterwards.
-  template <bool KnownFixed = false, class Mem, class L>
-  KOKKOS_FORCEINLINE_FUNCTION static bool advance(const Env& e, const Mem& mem, L& l,
-                                                  std::int64_t sys, double target) {
+  /// What `attempt` leaves for `settle`: the attempt and its decision.
+  struct Attempted {
+    double t = 0.0;         ///< where the attempt started
+    double h = 0.0;         ///< its size (0 for an inactive lane)
+    double err_sq = 0.0;    ///< its squared error norm
+    bool act = false;       ///< the lane was short of the target
+    bool eligible = false;  ///< act, and the proposal was finite
+    bool accept = false;
+    bool land = false;   ///< shortened to land on the target
+    bool still = false;  ///< still short of the target afterwards, and not failed
+  };
+
+  /// One attempted step towards `target` and its acceptance (an inactive
+  /// lane computes with h = 0 and changes nothing): state, time, counters
+  /// and status are updated; the next step size is `settle`'s. Branch-free
+  /// apart from selects, so that a host pass over many lanes vectorises.
+  /// `KnownFixed`: compiled for the fixed controller.
+  template <bool KnownFixed, class Mem, class L>
+  KOKKOS_FORCEINLINE_FUNCTION static Attempted attempt(const Env& e, const Mem& mem, L& l,
+                                                       std::int64_t sys, double target) {
     const LoopConfig<System>& cfg = e.cfg;
-    const bool act = active(l, target);
-    const double t = l.clock[0];
+    Attempted a;
+    a.act = active(l, target);
+    a.t = l.clock[0];
+    const double t = a.t;
     const double dt = l.clock[1];
     const double remaining = target - t;
-    const bool land = Impl::ge(dt, remaining * (1.0 - 1e-12));
-    const double h = Impl::select(act, Impl::select(land, remaining, dt), 0.0);
+    a.land = Impl::ge(dt, remaining * (1.0 - 1e-12));
+    const double h = Impl::select(a.act, Impl::select(a.land, remaining, dt), 0.0);
+    a.h = h;
     const auto p = parameters_of(e, mem, sys);
     auto dv = mem.template get<Loop::driver_values>();
     auto y_new = mem.template get<Loop::proposal>();
-    ControllerHistory hist{l.hist[0], l.hist[1], l.hist[2]};
     bool finite = true;
-    double next_dt = dt;
-    double err_sq = 0.0;
     auto decide = [&](double e_sq) KOBIE_INLINE_LAMBDA {
       Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
         finite = finite & bool(Impl::isfinite(double(y_new[i])));
       });
-      err_sq = e_sq;
-      if constexpr (KnownFixed) {  // fixed steps: no controller arithmetic at all
-        next_dt = h;
-        return finite & act;
-      } else {
-        return control_step(cfg.controller, hist, h, e_sq, next_dt) & finite & act;
-      }
+      a.err_sq = e_sq;
+      a.eligible = finite & a.act;
+      if constexpr (KnownFixed)
+        return a.eligible;  // no controller arithmetic at all
+      else
+        return accepts(cfg.controller, h, e_sq, a.eligible);
     };
     int evals = 0;
     const auto lane_log = e.log.lane(e.first_system + sys);
     const bool accept = Step::attempt(step_memory(mem), t, h, l.y, y_new, l.fsal, rhs_of(e, p, dv),
                                       cfg.tolerances, decide, evals, lane_log);
-    lane_log.step(t, h, err_sq, accept, next_dt);
+    a.accept = accept;
     Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
       l.y[i] = Impl::select(accept, T(y_new[i]), T(l.y[i]));
     });
+    const bool act = a.act, land = a.land;
     const double t_step = t + h;
     const double t_new = Impl::select(land, target, t_step);
     const bool fixed = Impl::lane_flag(h, cfg.controller.fixed);
@@ -367,12 +380,6 @@ struct IntegrationKernel {
     status |= Impl::select(act & !accept & finite & !land & Impl::le(h, cfg.controller.dt_min),
                            int(status_step_too_small), 0);
     l.clock[0] = Impl::select(accept, t_new, t);
-    // A step shortened to land never shrinks the controller's proposal.
-    l.clock[1] =
-        Impl::select(act, Impl::select(accept & land & Impl::lt(next_dt, dt), dt, next_dt), dt);
-    l.hist[0] = Impl::select(act, hist.log2_err1_sq, double(l.hist[0]));
-    l.hist[1] = Impl::select(act, hist.log2_err2_sq, double(l.hist[1]));
-    l.hist[2] = Impl::select(act, hist.h1, double(l.hist[2]));
     const int accepted = l.counters[Loop::c_accepted] + int(accept);
     const int rejected = l.counters[Loop::c_rejected] + int(act & !accept);
     l.counters[Loop::c_accepted] = accepted;
@@ -384,7 +391,41 @@ struct IntegrationKernel {
     // Still short of the target: it was, and did not land on it, and did not
     // fail (derived from the flags rather than by comparing the new time:
     // GCC does not vectorise the select of comparisons that would become).
-    return act & !(accept & land) & (new_status == 0);
+    a.still = act & !(accept & land) & (new_status == 0);
+    return a;
+  }
+
+  /// The controller's part of an attempt `a`: the next step size and the
+  /// history. `P`: whether the predictive term is compiled in. (Plain
+  /// scalars, not the struct: GCC does not vectorise the host loop that
+  /// rebuilds one from arrays.)
+  template <bool KnownFixed, Prediction P, class L>
+  KOKKOS_FORCEINLINE_FUNCTION static void settle(const Env& e, L& l, std::int64_t sys, double t,
+                                                 double h, double err_sq, bool act, bool eligible,
+                                                 bool accept, bool land) {
+    const double dt = l.clock[1];
+    double next_dt = h;
+    if constexpr (!KnownFixed) {
+      ControllerHistory hist{l.hist[0], l.hist[1], l.hist[2]};
+      next_dt = propose_step<P>(e.cfg.controller, hist, h, err_sq, eligible);
+      l.hist[0] = hist.log2_err1_sq;  // (unchanged unless an eligible attempt was accepted)
+      l.hist[1] = hist.log2_err2_sq;
+      l.hist[2] = hist.h1;
+    }
+    e.log.lane(e.first_system + sys).step(t, h, err_sq, accept, next_dt);
+    // A step shortened to land never shrinks the controller's proposal.
+    l.clock[1] =
+        Impl::select(act, Impl::select(accept & land & Impl::lt(next_dt, dt), dt, next_dt), dt);
+  }
+
+  /// `attempt` then `settle`: one whole step of one lane. Returns whether
+  /// the lane is still short of the target.
+  template <bool KnownFixed = false, Prediction P = Prediction::any, class Mem, class L>
+  KOKKOS_FORCEINLINE_FUNCTION static bool advance(const Env& e, const Mem& mem, L& l,
+                                                  std::int64_t sys, double target) {
+    const Attempted a = attempt<KnownFixed>(e, mem, l, sys, target);
+    settle<KnownFixed, P>(e, l, sys, a.t, a.h, a.err_sq, a.act, a.eligible, a.accept, a.land);
+    return a.still;
   }
 
   /// a[idx] for a run-time idx without indexing a register array at run time
@@ -594,35 +635,83 @@ struct IntegrationKernel {
     const AllocatorTable<Loop> tbl = table;
     const int lanes = plan.lanes_per_team;
     char* const pers = persistent;
-    auto segment = [&](auto layout, auto fixed) KOBIE_INLINE_LAMBDA {
+    auto segment = [&](auto layout, auto fixed, auto prediction) KOBIE_INLINE_LAMBDA {
       constexpr SliceLayoutKnown known = decltype(layout)::value;
       constexpr bool known_fixed = decltype(fixed)::value;
+      constexpr Prediction p = decltype(prediction)::value;
       if constexpr (known_fixed && std::is_same<Log, NoLog>::value) {
         if (advance_uniform_fixed<known>(shared, first, count, target)) return;
       }
+      auto memory_of = [&](int lane) KOBIE_INLINE_LAMBDA {
+        const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
+        return root_memory<Placement, vector_passes, Loop, known>(tbl, ctx);
+      };
       int still;
+      if constexpr (!known_fixed) {
+        // Adaptive steps: each pass is two SIMD loops over the lanes, the
+        // attempt and then the controller. Fused, the controller's constants
+        // and temporaries push the stage values out of the vector registers
+        // (about 20% slower on the Lorenz benchmark). Between the two loops
+        // each lane's `Attempted` waits in these arrays (the driver's own
+        // bookkeeping, like a loop counter: nothing a placement could move).
+        constexpr int max_lanes = 1024;
+        if (count <= max_lanes) {
+          double at_t[max_lanes], at_h[max_lanes], at_err_sq[max_lanes];
+          int at_flags[max_lanes];
+          do {
+            still = 0;
+            KOBIE_VECTOR_HOT_LOOP
+            for (int lane = 0; lane < count; ++lane) {
+              const auto mem = memory_of(lane);
+              auto l = lane_buffers(mem);
+              const Attempted a = attempt<false>(e, mem, l, first + lane, target);
+              at_t[lane] = a.t;
+              at_h[lane] = a.h;
+              at_err_sq[lane] = a.err_sq;
+              // (bit 0 unused: GCC turns (x & 1) != 0 into a conversion to
+              // bool, which it does not vectorise)
+              at_flags[lane] =
+                  int(a.act) << 1 | int(a.eligible) << 2 | int(a.accept) << 3 | int(a.land) << 4;
+              still += a.still ? 1 : 0;
+            }
+            KOBIE_VECTOR_HOT_LOOP
+            for (int lane = 0; lane < count; ++lane) {
+              auto l = lane_buffers(memory_of(lane));
+              const int flags = at_flags[lane];
+              settle<false, p>(e, l, first + lane, at_t[lane], at_h[lane], at_err_sq[lane],
+                               (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0,
+                               (flags & 16) != 0);
+            }
+          } while (still > 0);
+          return;
+        }
+      }
       do {
         still = 0;
         KOBIE_VECTOR_HOT_LOOP
         for (int lane = 0; lane < count; ++lane) {
-          const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
-          const auto mem = root_memory<Placement, vector_passes, Loop, known>(tbl, ctx);
+          const auto mem = memory_of(lane);
           auto l = lane_buffers(mem);
-          still += advance<known_fixed>(e, mem, l, ctx.system, target) ? 1 : 0;
+          still += advance<known_fixed, p>(e, mem, l, first + lane, target) ? 1 : 0;
         }
       } while (still > 0);
     };
     // Interleaved slices (the default) with a constant lane step: one SIMD
-    // loop, compiled apart for fixed steps (no controller arithmetic) and
-    // adaptive ones; contiguous slices through the run-time formula.
+    // loop, compiled apart for fixed steps (no controller arithmetic), for
+    // the predictive controller and for the other adaptive ones (no
+    // predictive term); contiguous slices through the run-time formula.
     using interleaved = std::integral_constant<SliceLayoutKnown, SliceLayoutKnown::interleaved>;
     using run_time = std::integral_constant<SliceLayoutKnown, SliceLayoutKnown::at_run_time>;
+    using any = std::integral_constant<Prediction, Prediction::any>;
+    using never = std::integral_constant<Prediction, Prediction::never>;
     if (tbl.shared_layout != SharedSliceLayout::interleaved)
-      segment(run_time{}, std::false_type{});
+      segment(run_time{}, std::false_type{}, any{});
     else if (e.cfg.controller.fixed)
-      segment(interleaved{}, std::true_type{});
+      segment(interleaved{}, std::true_type{}, never{});
+    else if (e.cfg.controller.predictive)
+      segment(interleaved{}, std::false_type{}, any{});
     else
-      segment(interleaved{}, std::false_type{});
+      segment(interleaved{}, std::false_type{}, never{});
   }
 
   KOKKOS_FORCEINLINE_FUNCTION void operator()(const member_type& team) const {

@@ -165,7 +165,14 @@ struct Results {
   double kernel_seconds = 0.0;  ///< the integration launches alone (fenced)
   std::string layout_report;    ///< the buffer layout the kernels ran with
   std::string launch_report;    ///< lanes per team, scratch level and bytes
-  EndState<T> end_state;        ///< where each system stopped (continue from it)
+  /// Memory one system takes: its persistent working storage (from the
+  /// registry layout), and everything of it in the execution space's memory
+  /// during a launch (persistent storage, inputs, one launch's outputs and
+  /// summaries, statistics, end state): the figure `device_memory_limit`
+  /// is divided by.
+  std::int64_t persistent_bytes_per_system = 0;
+  std::int64_t device_bytes_per_system = 0;
+  EndState<T> end_state;  ///< where each system stopped (continue from it)
 
   int status(std::int64_t s) const { return stats(stat_status, s); }
   std::int64_t total(StatRow row) const {
@@ -313,9 +320,18 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
           vs.summary_flags ? n_summarised * Summaries::slots_per_variable(vs.n_peaks) : 0);
       const BufferLayout layout = registry.layout(root, layout_options<ExecSpace>());
       select_placement<Loop, vector_passes>(layout, PlacementList<P>{});
+      // "auto": a host lane loop vectorises across lanes only when every
+      // per-lane loop over states is unrolled (Impl::unroll_limit); without
+      // that, each lane runs on its own and its slices are best contiguous
+      // (1.5x on Lorenz-96 with 40 states: bench/placement.cpp).
+      const bool lane_loop_vectorises = !vector_passes || System::n_states <= Impl::unroll_limit;
       const SharedSliceLayout slices =
-          parse_shared_slice_layout(vs.raw.shared_layout, "shared_layout");
-      const LaunchPlan plan = plan_launch(layout, launch_limits<ExecSpace>(), slices);
+          vs.raw.shared_layout == "auto"
+              ? (lane_loop_vectorises ? SharedSliceLayout::interleaved
+                                      : SharedSliceLayout::contiguous)
+              : parse_shared_slice_layout(vs.raw.shared_layout, "shared_layout");
+      const LaunchPlan plan =
+          plan_launch(layout, launch_limits<ExecSpace>(vs.raw.lanes_per_team), slices);
       info.layout_report = layout.report();
       std::ostringstream lr;
       lr << plan.lanes_per_team << " lanes per team (" << plan.team_size << " x "
@@ -391,6 +407,8 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
                                      most_windows * std::int64_t(vs.summary_columns.size())) +
           std::int64_t(sizeof(int)) * stat_rows + std::int64_t(sizeof(double)) * 5 +
           (resume ? std::int64_t(sizeof(T)) * System::n_states + 5 * 8 + 4 * stat_rows : 0);
+      info.persistent_bytes_per_system = layout.persistent_bytes_per_system();
+      info.device_bytes_per_system = bytes_per_system;
       const std::int64_t limit = memory_limit<ExecSpace>(vs.raw.device_memory_limit);
       std::int64_t group = n_sys;
       if (limit > 0 && bytes_per_system * n_sys > limit) {
@@ -503,6 +521,16 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
         k.resume_clocks = resume_clocks;
         k.resume_stats = resume_stats;
         const auto policy = make_team_policy(space, plan, count);
+        // (CUDA: a block's threads share the registers; a kernel that uses
+        // many fits fewer threads per block than the 1024 the API allows.)
+        const int most_threads = policy.team_size_max(k, Kokkos::ParallelForTag());
+        if (plan.team_size > most_threads)
+          throw std::invalid_argument(
+              "kobie: setting 'lanes_per_team' has value " + std::to_string(vs.raw.lanes_per_team) +
+              ", but this kernel runs at most " +
+              std::to_string(most_threads * plan.lanes_per_thread) +
+              " lanes per team on this device (its register use); allowed: 0 or a power of two "
+              "up to that");
         for (const Launch& launch : launches) {
           c.save_begin = launch.save_begin;
           c.save_end = launch.save_end;
@@ -645,6 +673,8 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
   r.end_state = info.end_state;
   r.layout_report = info.layout_report;
   r.launch_report = info.launch_report;
+  r.persistent_bytes_per_system = info.persistent_bytes_per_system;
+  r.device_bytes_per_system = info.device_bytes_per_system;
   r.kernel_seconds = info.kernel_seconds;
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;

@@ -10,6 +10,9 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <stdexcept>
+#include <string>
+
 #include <cstdint>
 #include <type_traits>
 
@@ -25,22 +28,29 @@ struct lanes_in_vector_passes<Kokkos::Cuda> : std::false_type {};
 #endif
 
 /// The backend's limits, queried from Kokkos (scratch capacities) and fixed
-/// by the kernel shape (lanes per team).
+/// by the kernel shape (lanes per team). `lanes_per_team` (the setting; 0:
+/// the backend's default) is honoured exactly (in team scratch level 1 when
+/// level 0 cannot hold it); the default is where `plan_launch` starts
+/// halving from.
 template <class ExecSpace>
-LaunchLimits launch_limits() {
+LaunchLimits launch_limits(int lanes_per_team = 0) {
   LaunchLimits l;
   Kokkos::TeamPolicy<ExecSpace> probe(1, 1);
   l.level0_bytes = probe.scratch_size_max(0);
   l.level1_bytes = probe.scratch_size_max(1);
   if constexpr (lanes_in_vector_passes<ExecSpace>::value) {
-    l.preferred_lanes = 64;
-    l.min_lanes = 8;
-    l.lanes_per_thread = 0;  // all of the team's lanes
+    l.preferred_lanes = lanes_per_team > 0 ? lanes_per_team : 64;
+    l.min_lanes = lanes_per_team > 0 ? lanes_per_team : 8;  // a request is honoured exactly
+    l.lanes_per_thread = 0;                                 // all of the team's lanes
     l.policy_vector_length = 1;
     l.lanes_in_vector_passes = true;
   } else {
-    l.preferred_lanes = 256;  // 8 warps
-    l.min_lanes = 32;
+    if (lanes_per_team > 0 && lanes_per_team < 32)
+      throw std::invalid_argument("kobie: lanes_per_team = " + std::to_string(lanes_per_team) +
+                                  " on CUDA; allowed: 0 (default 256) or a power of two from "
+                                  "32 (a warp) to 1024");
+    l.preferred_lanes = lanes_per_team > 0 ? lanes_per_team : 256;  // 8 warps
+    l.min_lanes = lanes_per_team > 0 ? lanes_per_team : 32;
     l.lanes_per_thread = 32;
     l.policy_vector_length = 32;
     l.lanes_in_vector_passes = false;
