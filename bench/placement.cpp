@@ -32,6 +32,7 @@
 #include <cstdlib>
 #include <memory>
 #include <regex>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -81,6 +82,22 @@ std::vector<double> end_states(const R& r) {
 
 template <class System, class Tab, class Placements>
 void BM_variant(benchmark::State& state, std::shared_ptr<const Workload> w,
+                kobie::IntegrationSettings s, std::shared_ptr<std::vector<double>> reference);
+
+/// A choice the backend cannot run (say, more lanes per team than a CUDA
+/// kernel's register use allows) is reported as an error, not a crash.
+template <class System, class Tab, class Placements>
+void BM_choice(benchmark::State& state, std::shared_ptr<const Workload> w,
+               kobie::IntegrationSettings s, std::shared_ptr<std::vector<double>> reference) {
+  try {
+    BM_variant<System, Tab, Placements>(state, w, s, reference);
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
+template <class System, class Tab, class Placements>
+void BM_variant(benchmark::State& state, std::shared_ptr<const Workload> w,
                 kobie::IntegrationSettings s, std::shared_ptr<std::vector<double>> reference) {
   using Solve = std::tuple<Tab>;
   if (reference->empty()) {  // the default variant's end states, once per workload
@@ -122,7 +139,7 @@ void register_workload(const Workload& workload, const std::vector<std::string>&
   const auto reference = std::make_shared<std::vector<double>>();
   auto add = [&](const std::string& choice, kobie::IntegrationSettings s) {
     const std::string name = "placement/" + w->name + "/" + choice;
-    benchmark::RegisterBenchmark(name.c_str(), BM_variant<System, Tab, Placements>, w, s, reference)
+    benchmark::RegisterBenchmark(name.c_str(), BM_choice<System, Tab, Placements>, w, s, reference)
         ->UseManualTime()
         ->Unit(benchmark::kMillisecond);
   };
