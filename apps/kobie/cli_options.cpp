@@ -56,7 +56,7 @@ std::string help() {
        "                         slices (auto: contiguous on host for systems of more\n"
        "                         than 16 states, whose lanes do not run as SIMD)\n"
        "  --lanes-per-team N     systems per team, a power of two (default: the\n"
-       "                         backend's, host 64 and CUDA 256, fewer when the\n"
+       "                         backend's, host 128 and CUDA 256, fewer when the\n"
        "                         team's shared buffers do not fit)\n"
        "  --memory-limit BYTES   device memory the batch may take; larger batches run in\n"
        "                         chunks of systems (default: all free memory on CUDA)\n"
