@@ -102,7 +102,7 @@ TEST(TEST_CATEGORY, registry_register_residency_probe_runs) {
       run_patterns<kobie::AllLocal, kobie_test::AllLocalProbe,
                    kobie_test::RegisterResidencyProbe<Exec>>(SharedSliceLayout::interleaved, 777);
   EXPECT_EQ(r.errors, 0);
-  EXPECT_EQ(r.plan.team_scratch_bytes, vector_passes ? 64 * 24 + 64 : 0)
+  EXPECT_EQ(r.plan.team_scratch_bytes, vector_passes ? r.plan.lanes_per_team * 24 + 64 : 0)
       << "all-local: only the host promotes the flagged 'history' buffer to shared";
 }
 

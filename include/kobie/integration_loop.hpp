@@ -651,7 +651,7 @@ struct IntegrationKernel {
         // Adaptive steps: each pass is two SIMD loops over the lanes, the
         // attempt and then the controller. Fused, the controller's constants
         // and temporaries push the stage values out of the vector registers
-        // (about 20% slower on the Lorenz benchmark). Between the two loops
+        // (about 8% slower on the Lorenz Dormand-Prince benchmark). Between the two loops
         // each lane's `Attempted` waits in these arrays (the driver's own
         // bookkeeping, like a loop counter: nothing a placement could move).
         constexpr int max_lanes = 1024;
