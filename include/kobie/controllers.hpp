@@ -21,9 +21,9 @@
 /// clamped to [dt_min, dt_max].
 ///
 /// The code works in the log domain on squared norms (no square root): the
-/// history holds log2 err1^2 and log2 err2^2, so a step takes two logarithms
-/// (of err^2 and of h / h1) and one power of two, whatever the kind, where
-/// the products above would take five powers. `Impl::log2_approx` and
+/// history holds log2 err1^2 and log2 err2^2, so a step takes one logarithm
+/// (of err^2; Gustafsson's predictive term one more, of h / h1) and one power
+/// of two, where the products above would take five powers. `Impl::log2_approx` and
 /// `Impl::exp2_approx` (gain within 1e-9 relative) are pure arithmetic, so a
 /// host pass over many lanes stays one vectorised loop; every backend uses
 /// the same formula.
