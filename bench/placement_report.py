@@ -7,29 +7,27 @@ shared (team scratch) and local (per-thread) memory, and the winner.
 
 Usage: bench/placement_report.py RESULT.json [...]
 """
-import json
 import re
 import sys
+
+from report import load as load_runs  # bench/report.py: one JSON reader
 
 SWEEPS = ("placement", "layout", "lanes")
 
 
 def load(path):
-    with open(path) as f:
-        data = json.load(f)
-    rows = {}  # workload -> sweep -> [(choice, run)]
-    for b in data["benchmarks"]:
-        if b.get("run_type", "iteration") != "iteration":
-            continue
-        m = re.match(r"placement/(\w+)/(\w+):([^/]+)(/manual_time)?$", b["name"])
+    """(context, workload -> sweep -> [(choice, run)]); a run that failed has
+    seconds NaN."""
+    context, runs = load_runs(path)
+    rows = {}
+    for name, run in runs.items():
+        m = re.match(r"placement/(\w+)/(\w+):([^/]+)$", name)
         if not m:
             continue
-        if b.get("error_occurred"):
-            b = dict(b, real_time=float("nan"))
-        scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b.get("time_unit", "ns")]
-        run = dict(b, seconds=b["real_time"] * scale)
+        if run.get("error_occurred"):
+            run = dict(run, seconds=float("nan"))
         rows.setdefault(m.group(1), {}).setdefault(m.group(2), []).append((m.group(3), run))
-    return data.get("context", {}), rows
+    return context, rows
 
 
 def default_of(sweeps):

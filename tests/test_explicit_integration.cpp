@@ -185,6 +185,12 @@ TEST(TEST_CATEGORY, explicit_batches_beyond_the_memory_limit_run_in_groups_of_sy
   const auto grouped = kobie::solve_to_host<double, Dopri>(Exec(), System{}, batch, s);
   EXPECT_NE(grouped.launch_report.find("groups of up to"), std::string::npos)
       << grouped.launch_report;
+  // The bytes per system the limit is divided by (3 systems fit, 4 do not)
+  // include the registry's persistent storage.
+  EXPECT_LE(3 * grouped.device_bytes_per_system, 3000);
+  EXPECT_GT(4 * grouped.device_bytes_per_system, 3000);
+  EXPECT_GT(grouped.persistent_bytes_per_system, 0);
+  EXPECT_LT(grouped.persistent_bytes_per_system, grouped.device_bytes_per_system);
   auto same = [](const auto& a, const auto& b) {
     return a.size() == b.size() &&
            std::memcmp(a.data(), b.data(), a.size() * sizeof(*a.data())) == 0;
