@@ -13,6 +13,9 @@
 
 int main(int argc, char* argv[]) {
   ::testing::InitGoogleTest(&argc, argv);
+  // Listing (ctest's test discovery) needs no Kokkos: initialising it there
+  // would print Kokkos' environment warnings into the list of test names.
+  if (::testing::GTEST_FLAG(list_tests)) return RUN_ALL_TESTS();
   std::vector<std::string> args;
   for (int i = 0; i < argc; ++i) {
     const char* prefix = "--kobie-threads=";

@@ -60,6 +60,51 @@ constexpr bool weights_are_last_row() {
   }
   return same;
 }
+
+/// The first j < count with a nonzero weight w(j), or -1. Weighted sums start
+/// from that term rather than from zero: x + 0 is not x in IEEE arithmetic
+/// (x = -0), so a compiler keeps every such addition, one per state and
+/// stage in the hot loop.
+template <class W>
+constexpr int first_nonzero(W w, int count) {
+  int first = -1;
+  for (int j = count - 1; j >= 0; --j) first = w(j) != 0.0 ? j : first;
+  return first;
+}
+template <class Tab>
+struct FirstNonzero {
+  static constexpr int a(int s) {
+    return first_nonzero([s](int j) { return Tab::a(s, j); }, s);
+  }
+  /// How many of row s's coefficients are nonzero.
+  static constexpr int a_count(int s) {
+    int count = 0;
+    for (int j = 0; j < s; ++j) count += Tab::a(s, j) != 0.0 ? 1 : 0;
+    return count;
+  }
+  static constexpr int b() {
+    return first_nonzero([](int j) { return Tab::b(j); }, Tab::stages);
+  }
+  static constexpr int e() {
+    return first_nonzero([](int j) { return Tab::e(j); }, Tab::stages);
+  }
+  static constexpr int e3() {
+    if constexpr (Tab::dual_error)
+      return first_nonzero([](int j) { return Tab::e3(j); }, Tab::stages);
+    else
+      return -1;
+  }
+};
+
+/// acc = w k (the first nonzero term) or acc += w k (the others); nothing
+/// for a zero weight. `J` is the term's index, `First` the first nonzero's.
+template <int J, int First, class T>
+KOKKOS_FORCEINLINE_FUNCTION void add_term(T& acc, double w, T k) {
+  if constexpr (J == First)
+    acc = T(w) * k;
+  else
+    acc += T(w) * k;
+}
 }  // namespace Impl
 
 /// Absolute and relative tolerances per state (scalars are broadcast on the
@@ -90,6 +135,8 @@ struct ErkStep {
   static constexpr int stages = Tab::stages;
   /// Register arrays up to this many stage values per lane, shared memory above.
   static constexpr int local_stage_limit = 64;
+  /// Right-hand-side evaluations per attempt (FSAL tableaus reuse k_0).
+  static constexpr int rhs_evals_per_attempt = Tab::fsal ? stages - 1 : stages;
 
   static const char* component_name() { return "step"; }
   enum : int { stage_rhs, stage_input, error_estimate, fsal_rhs, buffer_count };
@@ -146,14 +193,24 @@ struct ErkStep {
     }
     Impl::static_for<1, stages>([&](auto S) KOBIE_INLINE_LAMBDA {
       constexpr int s = decltype(S)::value;
-      Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
-        T acc = T(0);
-        Impl::static_for<0, s>([&](auto J) KOBIE_INLINE_LAMBDA {
-          constexpr double a = Tab::a(s, decltype(J)::value);
-          if constexpr (a != 0.0) acc += T(a) * k[decltype(J)::value * n + i];
+      constexpr int first = Impl::FirstNonzero<Tab>::a(s);
+      if constexpr (Impl::FirstNonzero<Tab>::a_count(s) == 1) {
+        // One term: y + (h a) k, the product h a made once per attempt (once
+        // per pass where h is the same for every lane) rather than per state.
+        const T ha = th * T(Tab::a(s, first));
+        Impl::for_n<n>([&](const int i)
+                           KOBIE_INLINE_LAMBDA { ys[i] = y[i] + ha * T(k[first * n + i]); });
+      } else {
+        Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
+          T acc = T(0);
+          Impl::static_for<0, s>([&](auto J) KOBIE_INLINE_LAMBDA {
+            constexpr int j = decltype(J)::value;
+            constexpr double a = Tab::a(s, j);
+            if constexpr (a != 0.0) Impl::add_term<j, first>(acc, a, T(k[j * n + i]));
+          });
+          ys[i] = y[i] + th * acc;
         });
-        ys[i] = y[i] + th * acc;
-      });
+      }
       auto ks = Impl::StageSlice<decltype(k), n>{k, s};
       rhs(t + Tab::c(s) * h, ys, ks);
       ++evals;
@@ -162,11 +219,13 @@ struct ErkStep {
     if constexpr (Impl::weights_are_last_row<Tab>()) {
       Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { y_new[i] = ys[i]; });
     } else {
+      constexpr int first = Impl::FirstNonzero<Tab>::b();
       Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
         T acc = T(0);
         Impl::static_for<0, stages>([&](auto J) KOBIE_INLINE_LAMBDA {
-          constexpr double b = Tab::b(decltype(J)::value);
-          if constexpr (b != 0.0) acc += T(b) * k[decltype(J)::value * n + i];
+          constexpr int j = decltype(J)::value;
+          constexpr double b = Tab::b(j);
+          if constexpr (b != 0.0) Impl::add_term<j, first>(acc, b, T(k[j * n + i]));
         });
         y_new[i] = y[i] + th * acc;
       });
@@ -194,14 +253,17 @@ struct ErkStep {
     } else {
       auto err = mem.template get<error_estimate>();
       double sum = 0.0, sum3 = 0.0;
+      constexpr int first = Impl::FirstNonzero<Tab>::e();
+      constexpr int first3 = Impl::FirstNonzero<Tab>::e3();
       Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
         T acc = T(0), acc3 = T(0);
         Impl::static_for<0, stages>([&](auto J) KOBIE_INLINE_LAMBDA {
-          constexpr double e = Tab::e(decltype(J)::value);
-          if constexpr (e != 0.0) acc += T(e) * k[decltype(J)::value * n + i];
+          constexpr int j = decltype(J)::value;
+          constexpr double e = Tab::e(j);
+          if constexpr (e != 0.0) Impl::add_term<j, first>(acc, e, T(k[j * n + i]));
           if constexpr (Tab::dual_error) {
-            constexpr double e3 = Tab::e3(decltype(J)::value);
-            if constexpr (e3 != 0.0) acc3 += T(e3) * k[decltype(J)::value * n + i];
+            constexpr double e3 = Tab::e3(j);
+            if constexpr (e3 != 0.0) Impl::add_term<j, first3>(acc3, e3, T(k[j * n + i]));
           }
         });
         err[i] = th * acc;

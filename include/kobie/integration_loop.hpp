@@ -40,6 +40,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 namespace kobie {
 
@@ -537,14 +538,21 @@ struct IntegrationKernel {
     // Are the active lanes together, and how many attempts may they make?
     bool was_active[max_lanes];
     int accepted_before[max_lanes];
+    // Lanes that take part and have not failed. (Integers of the state's
+    // width: a flag of another width, the int32 status word among float64
+    // lanes, makes GCC convert every mask through integer vectors.)
+    using LaneFlag = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
+    LaneFlag alive[max_lanes];
     double t = 0.0, dt = 0.0;
-    bool any = false;
+    bool any = false, all = true;
     std::int64_t most_attempts = 0;
     for (int lane = 0; lane < count; ++lane) {
       const auto mem = lane_of(lane);
       const auto l = lane_buffers(mem);
       was_active[lane] = active(l, target);
+      alive[lane] = LaneFlag(was_active[lane]);
       accepted_before[lane] = l.counters[Loop::c_accepted];
+      all = all && was_active[lane];
       if (!was_active[lane]) continue;
       if (any && (double(l.clock[0]) != t || double(l.clock[1]) != dt)) return false;
       t = l.clock[0];
@@ -568,22 +576,34 @@ struct IntegrationKernel {
     };
     const double t_start = t, dt_start = dt;
     std::int64_t budget = e.cfg.max_steps - most_attempts - 1;  // never reach max_steps here
-    while (t != target && budget > 0) {
-      double t_next = t, dt_next = dt, h;
-      if (!step_from(t_next, dt_next, h)) break;
+    // The passes touch only states (and the FSAL derivative): counters are
+    // settled from the number of passes, a failing lane's at its pass.
+    constexpr int evals_per_attempt = Step::rhs_evals_per_attempt;
+    int passes = 0;
+    // One step of every lane. Checked: a lane whose proposal is not finite
+    // fails there and keeps its state, as in `advance`. Unchecked: every
+    // lane takes its proposal (all lanes alive, see below). Returns whether
+    // a lane failed.
+    auto pass = [&](double h, auto checked) KOBIE_INLINE_LAMBDA {
+      constexpr bool check = decltype(checked)::value;
+      // (an OR of integers: a floating-point sum would be added up lane by
+      // lane, in order)
+      LaneFlag failures = 0;
       KOBIE_VECTOR_HOT_LOOP
       for (int lane = 0; lane < count; ++lane) {
         const auto mem = lane_of(lane);
         auto l = lane_buffers(mem);
-        const bool act = l.counters[Loop::c_status] == 0;
+        const bool act = !check || alive[lane] != 0;
         const auto p = parameters_of(e, mem, first + lane);
         auto dv = mem.template get<Loop::driver_values>();
         auto y_new = mem.template get<Loop::proposal>();
         bool finite = true;
         auto decide = [&](double) KOBIE_INLINE_LAMBDA {
-          Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
-            finite = finite & bool(Impl::isfinite(y_new[i]));
-          });
+          if constexpr (check) {
+            Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
+              finite = finite & bool(Impl::isfinite(y_new[i]));
+            });
+          }
           return finite & act;
         };
         int evals = 0;
@@ -593,21 +613,108 @@ struct IntegrationKernel {
         Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
           l.y[i] = Impl::select(accept, T(y_new[i]), T(l.y[i]));
         });
-        l.counters[Loop::c_accepted] += int(accept);
-        l.counters[Loop::c_rejected] += int(act & !accept);
-        l.counters[Loop::c_evals] += Impl::select(act, evals, 0);
-        l.counters[Loop::c_status] |= Impl::select(act & !accept, int(status_nonfinite_state), 0);
+        if constexpr (check) {
+          alive[lane] = LaneFlag(accept);
+          failures |= LaneFlag(act & !accept);
+        }
       }
-      t = t_next;
-      dt = dt_next;
-      --budget;
+      if (check && failures != 0) {
+        // Rare: the lanes that failed in this pass stop here, as in `advance`.
+        for (int lane = 0; lane < count; ++lane) {
+          auto l = lane_buffers(lane_of(lane));
+          if (!was_active[lane] || alive[lane] != 0 || l.counters[Loop::c_status] != 0) continue;
+          l.counters[Loop::c_status] |= int(status_nonfinite_state);
+          l.counters[Loop::c_accepted] += passes;
+          l.counters[Loop::c_rejected] += 1;
+          l.counters[Loop::c_evals] += evals_per_attempt * (passes + 1);
+        }
+      }
+      return failures != 0;
+    };
+    // Checking every proposal costs about a third of a Lorenz RK4 pass. The
+    // check is therefore made once per `chunk_passes` unchecked passes, on
+    // the states: a state that was not finite after some step of the chunk
+    // is still not finite at its end, because every step adds to it
+    // (y + h sum b_j k_j: inf + x and NaN + x are never finite). When one
+    // is found, the chunk is undone from a copy of the states (and FSAL
+    // derivatives) and replayed checked, which fails each lane at exactly
+    // its step. Only when every lane takes part and the copy fits.
+    constexpr int chunk_passes = 16;
+    constexpr int copy_capacity = 8192;  // elements of T (64 KiB of float64)
+    constexpr int copied = Tab::fsal ? 2 * n : n;
+    T copy[copy_capacity];
+    bool checked = !all || copied * count > copy_capacity;
+    bool stalled = false;
+    while (t != target && budget > 0 && !stalled) {
+      if (checked) {
+        double t_next = t, dt_next = dt, h;
+        if (!step_from(t_next, dt_next, h)) break;
+        pass(h, std::true_type{});
+        ++passes;
+        t = t_next;
+        dt = dt_next;
+        --budget;
+        continue;
+      }
+      KOBIE_VECTOR_LOOP
+      for (int lane = 0; lane < count; ++lane) {
+        const auto l = lane_buffers(lane_of(lane));
+        Impl::for_n<n>([&](const int i)
+                           KOBIE_INLINE_LAMBDA { copy[i * count + lane] = T(l.y[i]); });
+        if constexpr (Tab::fsal) {
+          Impl::for_n<n>([&](const int i)
+                             KOBIE_INLINE_LAMBDA { copy[(n + i) * count + lane] = T(l.fsal[i]); });
+        }
+      }
+      const double t_chunk = t, dt_chunk = dt;
+      const std::int64_t budget_chunk = budget;
+      const int passes_chunk = passes;
+      for (int k = 0; k < chunk_passes && t != target && budget > 0; ++k) {
+        double t_next = t, dt_next = dt, h;
+        if (!step_from(t_next, dt_next, h)) {
+          stalled = true;
+          break;
+        }
+        pass(h, std::false_type{});
+        ++passes;
+        t = t_next;
+        dt = dt_next;
+        --budget;
+      }
+      LaneFlag bad = 0;
+      KOBIE_VECTOR_LOOP
+      for (int lane = 0; lane < count; ++lane) {
+        const auto l = lane_buffers(lane_of(lane));
+        Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
+          bad |= LaneFlag(!bool(Impl::isfinite(T(l.y[i]))));
+        });
+      }
+      if (bad != 0) {
+        KOBIE_VECTOR_LOOP
+        for (int lane = 0; lane < count; ++lane) {
+          auto l = lane_buffers(lane_of(lane));
+          Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { l.y[i] = copy[i * count + lane]; });
+          if constexpr (Tab::fsal) {
+            Impl::for_n<n>([&](const int i)
+                               KOBIE_INLINE_LAMBDA { l.fsal[i] = copy[(n + i) * count + lane]; });
+          }
+        }
+        t = t_chunk;
+        dt = dt_chunk;
+        budget = budget_chunk;
+        passes = passes_chunk;
+        checked = true;
+        stalled = false;
+      }
     }
-    // Settle the clocks of the lanes that took part.
+    // Settle the counters and clocks of the lanes that took part.
     for (int lane = 0; lane < count; ++lane) {
       if (!was_active[lane]) continue;
       const auto mem = lane_of(lane);
       auto l = lane_buffers(mem);
       if (l.counters[Loop::c_status] == 0) {
+        l.counters[Loop::c_accepted] += passes;
+        l.counters[Loop::c_evals] += evals_per_attempt * passes;
         l.clock[0] = t;
         l.clock[1] = dt;
         continue;
