@@ -681,8 +681,9 @@ struct IntegrationKernel {
         dt = dt_next;
         --budget;
       }
+      // (not `omp simd`: the OR is a reduction, which it would need declared)
       LaneFlag bad = 0;
-      KOBIE_VECTOR_LOOP
+      KOBIE_VECTOR_HOT_LOOP
       for (int lane = 0; lane < count; ++lane) {
         const auto l = lane_buffers(lane_of(lane));
         Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
