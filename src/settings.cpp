@@ -2,6 +2,7 @@
 #include <kobie/summaries.hpp>
 #include <kobie/tableaus.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -40,11 +41,6 @@ std::string num(double x) {
 void require_finite(const std::string& setting, double v) {
   if (!std::isfinite(v)) bad(setting, num(v), "a finite number");
 }
-
-struct AlgorithmInfo {
-  std::string name;
-  int controller_order;
-};
 
 std::vector<AlgorithmInfo> algorithm_table() {
   std::vector<AlgorithmInfo> out;
@@ -168,15 +164,30 @@ std::int64_t ValidatedSettings::samples_through_save(int k) const {
 }
 
 ValidatedSettings validate(const IntegrationSettings& s, const SystemShape& system) {
+  return validate(s, system, algorithm_table());
+}
+
+ValidatedSettings validate(const IntegrationSettings& s, const SystemShape& system,
+                           const std::vector<AlgorithmInfo>& algorithms) {
   ValidatedSettings v;
   v.raw = s;
   const int n = static_cast<int>(system.states.size());
 
   // Algorithm and controller.
   int order = -1;
-  for (const auto& a : algorithm_table())
+  std::vector<std::string> compiled;
+  for (const auto& a : algorithms) {
+    compiled.push_back(a.name);
     if (a.name == s.algorithm) order = a.controller_order;
-  if (order < 0) bad("algorithm", "'" + s.algorithm + "'", join(known_algorithms()));
+  }
+  if (order < 0) {
+    const auto builtin = known_algorithms();
+    if (std::find(builtin.begin(), builtin.end(), s.algorithm) != builtin.end())
+      throw std::invalid_argument(
+          "kobie: setting 'algorithm' has value '" + s.algorithm +
+          "', which this program does not compile in; compiled: " + join(compiled));
+    bad("algorithm", "'" + s.algorithm + "'", join(compiled));
+  }
   const auto controllers = known_controllers();
   int kind = -1;
   for (std::size_t i = 0; i < controllers.size(); ++i)

@@ -1,7 +1,9 @@
 # ctest's cli_test: runs the `kobie` command line (cmake -P; see
-# tests/CMakeLists.txt) with summary metrics and checks the summary CSV's
-# header and row count, then checks that bad input exits with status 2 and a
-# message naming the setting and what is allowed.
+# tests/CMakeLists.txt): with no arguments (the report's every part), with
+# --help, with a swept time series written to CSV (header, rows, exact save
+# times), with summary metrics (the summary CSV's header and row count), and
+# with bad input (exit status 2, a message naming the setting and what is
+# allowed).
 foreach(var KOBIE WORK_DIR)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "cli_test.cmake: ${var} is not set")
@@ -31,6 +33,52 @@ endif()
 list(GET rows 1 first)
 if(NOT first MATCHES "^0,0,0.5,0,x,mean,")
   message(FATAL_ERROR "cli test: unexpected first row '${first}'")
+endif()
+
+# No arguments: the default job (a rho sweep of Lorenz) and the whole report.
+execute_process(COMMAND "${KOBIE}" WORKING_DIRECTORY "${WORK_DIR}"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cli test: kobie without arguments exited ${rc}:\n${out}${err}")
+endif()
+foreach(part "kobie: lorenz, 4096 systems, dormand-prince-54" "steps: [0-9]+ accepted"
+        "[0-9]+ rejected" "right-hand-side evaluations" "failures: 0 of 4096 systems failed" "wall time: "
+        "system-steps/s" "launch: [0-9]+ lanes per team" "buffer layout \\(per system\\)")
+  if(NOT out MATCHES "${part}")
+    message(FATAL_ERROR "cli test: the default report lacks '${part}':\n${out}")
+  endif()
+endforeach()
+
+# --help names every option it documents, exits 0 and runs nothing.
+execute_process(COMMAND "${KOBIE}" --help RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+foreach(option --system --batch --sweep --set --algorithm --controller --duration --save-every
+        --output --summary-output --summaries --precision --quiet)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "${option}")
+    message(FATAL_ERROR "cli test: --help (exit ${rc}) does not explain ${option}:\n${out}${err}")
+  endif()
+endforeach()
+
+# A swept time series: one row per system and save, system slowest, the
+# last save exactly at t_end.
+set(series "${WORK_DIR}/series.csv")
+file(REMOVE "${series}")
+execute_process(
+  COMMAND "${KOBIE}" --system lorenz --sweep rho=10:28:3 --duration 0.5 --save-every 0.25
+          --algorithm rk4 --controller fixed --dt 0.01 --output "${series}" --quiet
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cli test: the time series run exited ${rc}:\n${out}${err}")
+endif()
+file(STRINGS "${series}" rows)
+list(LENGTH rows n)
+list(GET rows 0 header)
+if(NOT header STREQUAL "system,status,rho,t,x,y,z" OR NOT n EQUAL 10)
+  message(FATAL_ERROR "cli test: ${series} has header '${header}' and ${n} lines; expected 10")
+endif()
+list(GET rows 1 first)
+list(GET rows 9 last)
+if(NOT first MATCHES "^0,0,10,0,1,0,0$" OR NOT last MATCHES "^2,0,28,0.5,")
+  message(FATAL_ERROR "cli test: unexpected rows '${first}' ... '${last}'")
 endif()
 
 execute_process(COMMAND "${KOBIE}" --summaries median --quiet

@@ -41,7 +41,9 @@ struct Result {
 
 struct Attempt {
   Vec y_new, k_last;
-  double err = 0;  ///< RMS error norm (0 without an estimate)
+  std::vector<Vec> K;  ///< every stage's derivative
+  Vec error;           ///< h sum_j e_j K_j (zeros without an estimate)
+  double err = 0;      ///< RMS error norm (0 without an estimate)
   int evals = 0;
 };
 
@@ -75,6 +77,7 @@ Attempt attempt(const Rhs& f, double t, const Vec& y, double h, const Vec* k0, d
     for (int j = 0; j < stages; ++j) acc += Tab::b(j) * K[j][i];
     a.y_new[i] = y[i] + h * acc;
   }
+  a.error.assign(n, 0.0);
   if (Tab::error_order > 0) {
     double s5 = 0, s3 = 0;
     for (int i = 0; i < n; ++i) {
@@ -83,6 +86,7 @@ Attempt attempt(const Rhs& f, double t, const Vec& y, double h, const Vec* k0, d
         e += Tab::e(j) * K[j][i];
         e3 += Tab::e3(j) * K[j][i];
       }
+      a.error[i] = h * e;
       const double scale = atol + rtol * std::max(std::abs(y[i]), std::abs(a.y_new[i]));
       s5 += (h * e / scale) * (h * e / scale);
       s3 += (h * e3 / scale) * (h * e3 / scale);
@@ -91,6 +95,7 @@ Attempt attempt(const Rhs& f, double t, const Vec& y, double h, const Vec* k0, d
                             : std::sqrt(s5 / n);
   }
   a.k_last = K[stages - 1];
+  a.K = K;
   return a;
 }
 

@@ -27,8 +27,30 @@ namespace tab = kobie::tableaus;
 // Each test compiles only the methods it runs (compile time).
 using DopriRk4 = std::tuple<tab::DormandPrince54, tab::ClassicalRK4>;
 using Adaptive =
-    std::tuple<tab::BogackiShampine32, tab::DormandPrince54, tab::CashKarp54, tab::Fehlberg45,
-               tab::Tsitouras54, tab::Verner76, tab::DormandPrince853>;
+    std::tuple<tab::Heun2, tab::BogackiShampine32, tab::DormandPrince54, tab::CashKarp54,
+               tab::Fehlberg45, tab::Tsitouras54, tab::Verner76, tab::DormandPrince853>;
+
+/// A user's tableau, not one of KoBIE's: the explicit midpoint rule.
+struct Midpoint {
+  static const char* name() { return "midpoint"; }
+  static constexpr int stages = 2;
+  static constexpr int order = 2;
+  static constexpr int error_order = 0;
+  static constexpr bool fsal = false;
+  static constexpr bool dual_error = false;
+  KOKKOS_INLINE_FUNCTION static constexpr double a(int i, int j) {
+    return i == 1 && j == 0 ? 0.5 : 0.0;
+  }
+  KOKKOS_INLINE_FUNCTION static constexpr double b(int i) { return i == 1 ? 1.0 : 0.0; }
+  KOKKOS_INLINE_FUNCTION static constexpr double c(int i) { return i == 1 ? 0.5 : 0.0; }
+  KOKKOS_INLINE_FUNCTION static constexpr double e(int) { return 0.0; }
+  KOKKOS_INLINE_FUNCTION static constexpr double e3(int) { return 0.0; }
+};
+/// The same with a node that does not match its row of A.
+struct BrokenMidpoint : Midpoint {
+  static const char* name() { return "broken-midpoint"; }
+  KOKKOS_INLINE_FUNCTION static constexpr double c(int i) { return i == 1 ? 0.6 : 0.0; }
+};
 
 // ---------------------------------------------------------------- loop
 
@@ -69,8 +91,8 @@ TEST(TEST_CATEGORY, explicit_adaptive_global_error_is_tolerance_proportional) {
   // Local error control does not bound the global error by the tolerance
   // itself; on these smooth, non-stiff problems over [0, 2] the global error
   // stays within 50 x tol, and it shrinks with the tolerance.
-  for (const char* alg : {"bogacki-shampine-32", "dormand-prince-54", "cash-karp-54", "fehlberg-45",
-                          "tsitouras-54", "verner-76", "dop853"}) {
+  for (const char* alg : {"heun-2", "bogacki-shampine-32", "dormand-prince-54", "cash-karp-54",
+                          "fehlberg-45", "tsitouras-54", "verner-76", "dop853"}) {
     double previous = 1;
     for (double tol : {1e-5, 1e-8}) {
       IntegrationSettings s;
@@ -128,6 +150,53 @@ TEST(TEST_CATEGORY, explicit_one_failing_system_never_touches_the_others) {
   s.max_steps = 10;
   const auto m = kobie::solve<double, DopriRk4>(Exec(), System{}, batch, s);
   for (int sys = 0; sys < 3; ++sys) EXPECT_TRUE(m.status(sys) & kobie::status_max_steps);
+}
+
+TEST(TEST_CATEGORY, explicit_status_bits_step_too_small_and_stagnation) {
+  using System = kobie::systems::Decay;
+  // k = 1e5 needs steps below 3e-5 for stability: the controller cannot
+  // keep dt_min = 1e-3, and that system alone stops as step too small.
+  IntegrationSettings s;
+  s.duration = 1.0;
+  s.save_interval = 0.5;
+  s.dt = s.dt_min = 1e-3;
+  const auto stiff = Batch::grid<System>({{"k", {1.0, 1e5, 2.0}}});
+  const auto r = kobie::solve<double, DopriRk4>(Exec(), System{}, stiff, s);
+  EXPECT_EQ(r.status(0), 0) << r.failure_summary();
+  EXPECT_EQ(r.status(1), int(kobie::status_step_too_small)) << r.failure_summary();
+  EXPECT_EQ(r.status(2), 0) << r.failure_summary();
+  EXPECT_NE(r.failure_summary().find("step too small: 1 (systems 1)"), std::string::npos)
+      << r.failure_summary();
+
+  // Steps shortened to land on save times (0.3 apart, steps of at most
+  // 0.25: every second step is 0.05) are shorter than dt_min = 0.2, and
+  // never count as too small.
+  s.duration = 3.0;
+  s.save_interval = 0.3;
+  s.dt = s.dt_min = 0.2;
+  s.dt_max = 0.25;
+  s.atol = s.rtol = 1e-2;
+  const auto easy = Batch::grid<System>({{"k", {0.1, 0.2}}});
+  const auto landed = kobie::solve<double, DopriRk4>(Exec(), System{}, easy, s);
+  EXPECT_EQ(landed.failures(), 0) << landed.failure_summary();
+  EXPECT_GE(landed.stats(kobie::stat_accepted, 0), 20) << "landing steps were taken";
+
+  // At t = 1e20 a step of 1 does not move the clock (ulp 16384): every
+  // system stops with stagnation, adaptive or fixed.
+  IntegrationSettings far;
+  far.t0 = 1e20;
+  far.duration = 1e6;
+  far.save_interval = 5e5;
+  far.dt = 1.0;
+  far.dt_max = 1.0;
+  for (const char* controller : {"pi", "fixed"}) {
+    far.controller = controller;
+    far.algorithm = std::string(controller) == "fixed" ? "rk4" : "dormand-prince-54";
+    const auto st = kobie::solve<double, DopriRk4>(Exec(), System{}, easy, far);
+    for (int sys = 0; sys < 2; ++sys)
+      EXPECT_EQ(st.status(sys), int(kobie::status_stagnation))
+          << controller << " " << st.failure_summary();
+  }
 }
 
 TEST(TEST_CATEGORY, explicit_continuation_and_chunking_are_exact) {
@@ -281,7 +350,183 @@ TEST(TEST_CATEGORY, explicit_results_do_not_depend_on_backend_or_layout) {
   const bool host = std::is_same<typename Exec::memory_space, Kokkos::HostSpace>::value;
   compare(kobie::solve<double, std::tuple<tab::Tsitouras54>>(Kokkos::Serial(), System{}, batch, s),
           "Serial backend", host ? 0.0 : 1e-6);
+  // Fixed steps too (on host backends the lanes of a team step together:
+  // the uniform path), with landing steps.
+  IntegrationSettings fixed = s;
+  fixed.algorithm = "rk4";
+  fixed.controller = "fixed";
+  fixed.dt = 0.007;
+  const auto here_fixed = kobie::solve<double, DopriRk4>(Exec(), System{}, batch, fixed);
+  const auto serial_fixed =
+      kobie::solve<double, DopriRk4>(Kokkos::Serial(), System{}, batch, fixed);
+  const auto a = host_outputs(here_fixed);
+  const auto b = host_outputs(serial_fixed);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (host) {
+      ASSERT_EQ(a.data()[i], b.data()[i]) << "fixed steps, Serial backend, value " << i;
+    } else {
+      EXPECT_NEAR(a.data()[i], b.data()[i], 1e-9 * (1 + std::abs(b.data()[i]))) << i;
+    }
+  }
 #endif
+}
+
+TEST(TEST_CATEGORY, explicit_device_batch_gives_the_host_batch_results) {
+  // Inputs already in the space's memory (a GPU application's) integrate to
+  // the same bits as the same batch from the host.
+  using System = kobie::systems::Lorenz;
+  using Memory = typename Exec::memory_space;
+  const auto batch = Batch::grid<System>({{"rho", {5.0, 15.0, 28.0}}, {"x", {1.0, -1.0}}});
+  const std::int64_t n = batch.size();
+  Kokkos::View<double**, Kokkos::LayoutRight, Memory> y0("y0", 3, n), p("p", 3, n);
+  const auto hy = Kokkos::create_mirror_view(y0);
+  const auto hp = Kokkos::create_mirror_view(p);
+  for (int i = 0; i < 3; ++i)
+    for (std::int64_t sys = 0; sys < n; ++sys) {
+      hy(i, sys) = batch.state(i, sys);
+      hp(i, sys) = batch.parameter(i, sys);
+    }
+  Kokkos::deep_copy(y0, hy);
+  Kokkos::deep_copy(p, hp);
+  IntegrationSettings s;
+  s.duration = 1.0;
+  s.save_interval = 0.25;
+  s.atol = s.rtol = 1e-8;
+  const auto from_host = kobie::solve<double, DopriRk4>(Exec(), System{}, batch, s);
+  const auto on_device = kobie::solve<double, DopriRk4>(
+      Exec(), System{}, kobie::DeviceBatch<double, Memory>{y0, p}, s);
+  const auto a = host_outputs(from_host);
+  const auto b = host_outputs(on_device);
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(double)), 0);
+  for (std::int64_t sys = 0; sys < n; ++sys)
+    EXPECT_EQ(on_device.stats(kobie::stat_accepted, sys),
+              from_host.stats(kobie::stat_accepted, sys));
+  // Views of the wrong shape are refused before any launch.
+  Kokkos::View<double**, Kokkos::LayoutRight, Memory> two_states("y0", 2, n);
+  EXPECT_THROW((kobie::solve<double, DopriRk4>(
+                   Exec(), System{}, kobie::DeviceBatch<double, Memory>{two_states, p}, s)),
+               std::invalid_argument);
+}
+
+#if defined(KOKKOS_ENABLE_CUDA)
+TEST(TEST_CATEGORY, explicit_solve_runs_on_a_given_cuda_stream) {
+  // The execution-space overload runs on the instance it is given (here a
+  // stream of our own) and fences only that instance: the same bits as the
+  // default instance.
+  if (!std::is_same<Exec, Kokkos::Cuda>::value) GTEST_SKIP() << "CUDA only";
+  using System = kobie::systems::VanDerPol;
+  IntegrationSettings s;
+  s.duration = 2.0;
+  s.save_interval = 0.5;
+  const auto batch = Batch::grid<System>({{"mu", {0.5, 1.0, 2.0, 4.0}}});
+  cudaStream_t stream;
+  ASSERT_EQ(cudaStreamCreate(&stream), cudaSuccess);
+  {
+    const Kokkos::Cuda instance(stream);
+    const auto on_stream = kobie::solve<double, DopriRk4>(instance, System{}, batch, s);
+    const auto on_default = kobie::solve<double, DopriRk4>(Kokkos::Cuda(), System{}, batch, s);
+    const auto a = host_outputs(on_stream);
+    const auto b = host_outputs(on_default);
+    ASSERT_EQ(a.size(), b.size());
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(double)), 0);
+  }
+  cudaStreamDestroy(stream);
+}
+#endif
+
+TEST(TEST_CATEGORY, explicit_builtin_systems_keep_their_exact_solutions_and_invariants) {
+  // Linear3 against its exact solution (and its observables, with a
+  // constant driver); the three-chamber model over two heart beats of its
+  // elastance driver and Robertson over its fast transient conserve their
+  // totals (their right-hand sides sum to zero).
+  IntegrationSettings s;
+  s.duration = 2.0;
+  s.save_interval = 0.5;
+  s.atol = s.rtol = 1e-10;
+  {
+    using System = kobie::systems::Linear3;
+    kobie::DriverSamples d;
+    d.values = {{0.25}};
+    const auto batch = Batch::grid<System>({{"x0", {1.0, -2.0}}, {"p0", {1.0, 3.0}}});
+    const auto r =
+        kobie::solve<double, std::tuple<tab::DormandPrince54>>(Exec(), System{}, batch, s, d);
+    const auto h = host_outputs(r);
+    EXPECT_EQ(r.failures(), 0) << r.failure_summary();
+    for (std::int64_t sys = 0; sys < batch.size(); ++sys) {
+      const double y0[3] = {batch.state(0, sys), batch.state(1, sys), batch.state(2, sys)};
+      for (std::size_t k = 0; k < r.save_times.size(); ++k) {
+        for (int i = 0; i < 3; ++i)
+          EXPECT_NEAR(h(k, i, sys), System::exact(i, r.save_times[k], y0, nullptr), 1e-8)
+              << sys << " " << k << " " << i;
+        EXPECT_NEAR(h(k, 3, sys), -h(k, 0, sys) * batch.parameter(0, sys) + 0.5 + 0.25, 1e-12);
+      }
+    }
+  }
+  auto expect_conserved = [&](auto system, const kobie::DriverSamples& d, double duration,
+                              double bound) {
+    using System = decltype(system);
+    s.duration = duration;
+    s.save_interval = duration / 4;
+    s.atol = s.rtol = 1e-8;
+    const auto batch =
+        Batch::verbatim<System>({System::default_state(), System::default_state()},
+                                {System::default_parameters(), System::default_parameters()});
+    const auto r =
+        kobie::solve<double, std::tuple<tab::DormandPrince54>>(Exec(), system, batch, s, d);
+    EXPECT_EQ(r.failures(), 0) << System::name() << ": " << r.failure_summary();
+    const auto h = host_outputs(r);
+    double total0 = 0;
+    for (int i = 0; i < 3; ++i) total0 += batch.state(i, 0);
+    for (std::size_t k = 0; k < r.save_times.size(); ++k)
+      EXPECT_NEAR(h(k, 0, 1) + h(k, 1, 1) + h(k, 2, 1), total0, bound)
+          << System::name() << " " << k;
+    EXPECT_NE(h(4, 0, 1), batch.state(0, 1)) << System::name() << " moved";
+  };
+  expect_conserved(kobie::systems::ThreeChamber{}, kobie::systems::ThreeChamber::default_drivers(),
+                   2.0, 1e-9);
+  expect_conserved(kobie::systems::Robertson{}, {}, 0.05, 1e-9);
+}
+
+TEST(TEST_CATEGORY, explicit_drivers_enter_the_right_hand_side_at_stage_times) {
+  // A periodic driver sampled every 0.05 enters Nonlinear3's dx0; RK4 on the
+  // device against the reference RK4 evaluating the same spline on the host
+  // at every stage time.
+  using System = kobie::systems::Nonlinear3;
+  kobie::DriverSamples d;
+  d.dt = 0.05;
+  d.ends = kobie::DriverEnds::periodic;
+  d.values.assign(1, std::vector<double>(40));
+  const double pi = 3.14159265358979323846;
+  for (int i = 0; i < 40; ++i)
+    d.values[0][i] = std::sin(2 * pi * i / 40.0) + 0.3 * std::cos(4 * pi * i / 40.0);
+  IntegrationSettings s;
+  s.algorithm = "rk4";
+  s.controller = "fixed";
+  s.dt = 0.01;
+  s.duration = 1.0;
+  s.save_interval = 0.25;
+  const auto batch = Batch::grid<System>({{"p0", {0.5, 1.5}}});
+  const auto r = kobie::solve<double, DopriRk4>(Exec(), System{}, batch, s, d);
+  const auto h = host_outputs(r);
+  const kobie::DriverSet<Kokkos::HostSpace> spline(d, 1);
+  const System sys_constants{};
+  for (std::int64_t sys = 0; sys < batch.size(); ++sys) {
+    const double p0 = batch.parameter(0, sys), p1 = batch.parameter(1, sys),
+                 p2 = batch.parameter(2, sys);
+    const kobie_ref::Rhs f = [&](double t, const kobie_ref::Vec& y, kobie_ref::Vec& dy) {
+      dy[0] = p0 * (y[1] - y[0] * y[0] * y[0]) + spline(0, t);
+      dy[1] = p1 * y[0] * y[2] - y[1] + sys_constants.c1;
+      dy[2] = -p2 * y[2] + sys_constants.c2 * std::tanh(y[0]);
+    };
+    kobie_ref::Vec y = {batch.state(0, sys), batch.state(1, sys), batch.state(2, sys)};
+    for (int k = 0; k < 100; ++k)
+      y = kobie_ref::attempt<tab::ClassicalRK4>(f, k * 0.01, y, 0.01, nullptr, 1, 1).y_new;
+    for (int i = 0; i < 3; ++i) EXPECT_NEAR(h(4, i, sys), y[i], 1e-10) << sys << " " << i;
+    // The observable x2 + d0 at the end, from the device's spline.
+    EXPECT_NEAR(h(4, 5, sys), h(4, 2, sys) + spline(0, 1.0), 1e-12) << sys;
+  }
 }
 
 TEST(TEST_CATEGORY, explicit_fixed_steps_give_the_same_bits_on_every_host_path) {
@@ -291,34 +536,40 @@ TEST(TEST_CATEGORY, explicit_fixed_steps_give_the_same_bits_on_every_host_path) 
   // contiguous slices take the per-lane passes. Failures (non-finite states
   // at different steps), landing steps and the step budget must come out
   // bitwise the same, also for an FSAL tableau (whose saved derivative a
-  // replay restores).
+  // replay restores). Save interval 0.3: segments of at most 5 passes, so a
+  // replay starts at a segment's start; 3.5: segments of 50 passes, whole
+  // chunks, replays from the middle of a segment.
   using System = kobie::systems::Decay;
   std::vector<double> k;
   for (int i = 0; i < 70; ++i) k.push_back(i % 7 == 3 ? -50.0 - i : 0.05 * i);
   const auto batch = Batch::grid<System>({{"k", k}});
   for (const char* algorithm : {"rk4", "dormand-prince-54"}) {
-    IntegrationSettings s;
-    s.algorithm = algorithm;
-    s.controller = "fixed";
-    s.duration = 14.0;
-    s.save_interval = 0.3;
-    s.dt = 0.07;  // does not divide the save interval: landing steps
-    for (std::int64_t max_steps : {std::int64_t(10000000), std::int64_t(77)}) {
-      s.max_steps = max_steps;
-      s.shared_layout = "interleaved";
-      const auto a = kobie::solve_to_host<double, DopriRk4>(Exec(), System{}, batch, s);
-      s.shared_layout = "contiguous";
-      const auto b = kobie::solve_to_host<double, DopriRk4>(Exec(), System{}, batch, s);
-      EXPECT_GE(a.failures(), 9) << algorithm;
-      auto same = [](const auto& x, const auto& y) {
-        return x.size() == y.size() &&
-               std::memcmp(x.data(), y.data(), x.size() * sizeof(*x.data())) == 0;
-      };
-      const std::string what = std::string(algorithm) + " max_steps " + std::to_string(max_steps);
-      EXPECT_TRUE(same(a.outputs, b.outputs)) << what;
-      EXPECT_TRUE(same(a.stats, b.stats)) << what;
-      EXPECT_TRUE(same(a.end_state.states, b.end_state.states)) << what;
-      EXPECT_TRUE(same(a.end_state.clocks, b.end_state.clocks)) << what;
+    for (double save_interval : {0.3, 3.5}) {
+      IntegrationSettings s;
+      s.algorithm = algorithm;
+      s.controller = "fixed";
+      s.duration = 14.0;
+      s.save_interval = save_interval;
+      s.dt = 0.07;  // does not divide 0.3: landing steps
+      for (std::int64_t max_steps : {std::int64_t(10000000), std::int64_t(77)}) {
+        s.max_steps = max_steps;
+        s.shared_layout = "interleaved";
+        const auto a = kobie::solve_to_host<double, DopriRk4>(Exec(), System{}, batch, s);
+        s.shared_layout = "contiguous";
+        const auto b = kobie::solve_to_host<double, DopriRk4>(Exec(), System{}, batch, s);
+        EXPECT_GE(a.failures(), 9) << algorithm;
+        auto same = [](const auto& x, const auto& y) {
+          return x.size() == y.size() &&
+                 std::memcmp(x.data(), y.data(), x.size() * sizeof(*x.data())) == 0;
+        };
+        const std::string what = std::string(algorithm) + " save_interval " +
+                                 std::to_string(save_interval) + " max_steps " +
+                                 std::to_string(max_steps);
+        EXPECT_TRUE(same(a.outputs, b.outputs)) << what;
+        EXPECT_TRUE(same(a.stats, b.stats)) << what;
+        EXPECT_TRUE(same(a.end_state.states, b.end_state.states)) << what;
+        EXPECT_TRUE(same(a.end_state.clocks, b.end_state.clocks)) << what;
+      }
     }
   }
 }
@@ -377,6 +628,55 @@ TEST(TEST_CATEGORY, explicit_results_do_not_depend_on_buffer_placement) {
 }
 
 // ---------------------------------------------------------------- settings
+
+TEST(TEST_CATEGORY, explicit_user_tableaus_are_validated_and_integrated) {
+  // A tableau type of the user's is named by the call and picked by name;
+  // it is checked before any launch, and a malformed one is refused with
+  // what is wrong, never integrated.
+  using System = kobie::systems::Decay;
+  IntegrationSettings s;
+  s.algorithm = "midpoint";
+  s.controller = "fixed";
+  s.duration = 1.0;
+  s.save_interval = 0.5;
+  const auto batch = Batch::grid<System>({{"k", {1.0, 2.0}}});
+  double previous = 0;
+  for (double dt : {0.01, 0.005}) {
+    s.dt = dt;
+    const auto r = kobie::solve<double, std::tuple<Midpoint>>(Exec(), System{}, batch, s);
+    const auto h = host_outputs(r);
+    const double e = std::abs(h(2, 0, 1) - std::exp(-2.0));
+    EXPECT_LT(e, 1e-4) << dt;
+    if (previous > 0) {
+      EXPECT_NEAR(std::log2(previous / e), 2.0, 0.1) << "second order";
+    }
+    previous = e;
+  }
+  // Without an error estimate, an adaptive controller is refused.
+  s.controller = "pi";
+  EXPECT_THROW((kobie::solve<double, std::tuple<Midpoint>>(Exec(), System{}, batch, s)),
+               std::invalid_argument);
+  s.controller = "fixed";
+  s.algorithm = "broken-midpoint";
+  try {
+    kobie::solve<double, std::tuple<Midpoint, BrokenMidpoint>>(Exec(), System{}, batch, s);
+    ADD_FAILURE() << "no error";
+  } catch (const std::invalid_argument& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("tableau 'broken-midpoint': row 1 of A sums to 0.5"), std::string::npos) << m;
+  }
+  // A name the call does not compile lists those it does.
+  s.algorithm = "nystrom";
+  try {
+    kobie::solve<double, std::tuple<Midpoint>>(Exec(), System{}, batch, s);
+    ADD_FAILURE() << "no error";
+  } catch (const std::invalid_argument& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("setting 'algorithm' has value 'nystrom'; allowed: 'midpoint'"),
+              std::string::npos)
+        << m;
+  }
+}
 
 TEST(TEST_CATEGORY, explicit_bad_settings_name_the_setting_value_and_allowed) {
   using System = kobie::systems::Lorenz;

@@ -102,12 +102,13 @@ void compare_with_reference(const char* controller, double tol, double duration,
   const std::vector<std::vector<double>> p = {{10, 28, 8.0 / 3}, {10, 15, 8.0 / 3}, {12, 21, 2}};
   const auto batch = Batch::verbatim<System>(y0, p);
   const int cap = 4000;
-  kobie_test::RecordingLog<typename Exec::memory_space> log(batch.size(), cap);
+  kobie_test::RecordingLog<typename Exec::memory_space> log(batch.size(), cap, 3, Tab::stages);
   const auto r = kobie::Impl::solve_impl<double, typename Exec::memory_space, std::tuple<Tab>>(
       Exec(), System{}, batch, s, {}, nullptr, log, {});
   const auto out = host_outputs(r);
   const auto rec = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), log.records);
   const auto counts = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), log.counts);
+  const auto stage_rec = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), log.stage_values);
   const int order = kobie::tableaus::controller_order<Tab>();
   for (std::size_t sys = 0; sys < y0.size(); ++sys) {
     kobie_ref::Settings rs;
@@ -148,6 +149,23 @@ void compare_with_reference(const char* controller, double tol, double duration,
       EXPECT_NEAR(rec(sys, i * 5 + 0), t, 1e-12 * (1 + std::abs(t))) << what << " step " << i;
       const auto a = kobie_ref::attempt<Tab>(f, t, y, h, Tab::fsal ? &fsal : nullptr, tol, tol);
       evals += a.evals;
+      // Every stage's derivative and the error estimate, state by state
+      // (the two runs' states differ in their last bits after many steps).
+      const double* stages_at = &stage_rec(sys, std::int64_t(i) * log.values_per_step());
+      double largest_k = 0;
+      for (int st = 0; st < Tab::stages; ++st)
+        for (int v = 0; v < 3; ++v) {
+          const double k_ref = a.K[st][v];
+          largest_k = std::max(largest_k, std::abs(k_ref));
+          EXPECT_NEAR(stages_at[st * 3 + v], k_ref, 1e-9 * (1 + std::abs(k_ref)))
+              << what << " step " << i << " stage " << st << " state " << v;
+        }
+      if (Tab::error_order > 0) {
+        for (int v = 0; v < 3; ++v)
+          EXPECT_NEAR(stages_at[Tab::stages * 3 + v], a.error[v],
+                      1e-4 * std::abs(a.error[v]) + 1e-9 * h * (1 + largest_k))
+              << what << " step " << i << " error estimate of state " << v;
+      }
       const double err = std::sqrt(rec(sys, i * 5 + 2));
       // An error norm is a sum of nearly cancelling terms: rounding
       // (summation order, fused multiply-adds, states that differ in the last
@@ -205,6 +223,7 @@ TEST(TEST_CATEGORY, explicit_steps_match_the_reference_implementation) {
   compare_with_reference<tab::CashKarp54>("pi", 1e-7, 1.0);
   compare_with_reference<tab::Fehlberg45>("i", 1e-7, 1.0);
   compare_with_reference<tab::Heun2>("pi", 1e-4, 0.5);
+  compare_with_reference<tab::Ralston3>("fixed", 1e-6, 0.5);
 }
 
 }  // namespace

@@ -15,7 +15,12 @@ int main(int argc, char* argv[]) {
   ::testing::InitGoogleTest(&argc, argv);
   // Listing (ctest's test discovery) needs no Kokkos: initialising it there
   // would print Kokkos' environment warnings into the list of test names.
+  // (GTEST_FLAG_GET: googletest 1.12 and later, also built on Abseil flags)
+#ifdef GTEST_FLAG_GET
+  if (GTEST_FLAG_GET(list_tests)) return RUN_ALL_TESTS();
+#else
   if (::testing::GTEST_FLAG(list_tests)) return RUN_ALL_TESTS();
+#endif
   std::vector<std::string> args;
   for (int i = 0; i < argc; ++i) {
     const char* prefix = "--kobie-threads=";

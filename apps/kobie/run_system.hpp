@@ -142,8 +142,16 @@ int run_as(const Options& o) {
                   : read_drivers(o.driver_file, System::n_drivers, kobie::DriverEnds::periodic);
   }
   const bool progress = !o.quiet && isatty(2);
-  const auto r = kobie::solve_to_host<T>(
-      Exec(), System{}, batch, o.settings, drivers, [&](int done, int total) {
+  kobie::IntegrationSettings settings = o.settings;
+  if (progress && settings.saves_per_chunk == 0) {
+    // Progress is reported after each launch: on a terminal, about 20 of
+    // them unless --saves-per-launch says otherwise (results are the same
+    // bits however a run is cut into launches).
+    const double saves = std::floor(settings.duration / settings.save_interval) + 1;
+    if (saves >= 20 && saves < 1e9) settings.saves_per_chunk = int(std::ceil(saves / 20));
+  }
+  const auto r =
+      kobie::solve_to_host<T>(Exec(), System{}, batch, settings, drivers, [&](int done, int total) {
         if (progress) std::fprintf(stderr, "\rkobie: %d / %d saves", done, total);
       });
   if (progress) std::fprintf(stderr, "\n");

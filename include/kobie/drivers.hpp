@@ -108,9 +108,10 @@ struct DriverSet {
   DriverSet() = default;
 
   /// Validates the samples (one row per driver, equal lengths, dt > 0, finite
-  /// values) and prepares the spline. Throws std::invalid_argument naming the
-  /// problem.
-  DriverSet(const DriverSamples& s, int n_drivers) {
+  /// values) and prepares the spline, copied up on `space` (fencing only
+  /// that instance). Throws std::invalid_argument naming the problem.
+  template <class ExecSpace = typename MemorySpace::execution_space>
+  DriverSet(const DriverSamples& s, int n_drivers, const ExecSpace& space = ExecSpace()) {
     if (static_cast<int>(s.values.size()) != n_drivers)
       throw std::invalid_argument("kobie: setting 'drivers' has " +
                                   std::to_string(s.values.size()) +
@@ -133,8 +134,12 @@ struct DriverSet {
     t0 = s.t0;
     dt = s.dt;
     periodic = s.ends == DriverEnds::periodic;
-    values = decltype(values)("kobie::drivers::values", n_drivers, n_samples);
-    second = decltype(second)("kobie::drivers::second", n_drivers, n_samples);
+    values =
+        decltype(values)(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::drivers::values"),
+                         n_drivers, n_samples);
+    second =
+        decltype(second)(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::drivers::second"),
+                         n_drivers, n_samples);
     auto hv = Kokkos::create_mirror_view(values);
     auto hm = Kokkos::create_mirror_view(second);
     for (int d = 0; d < n_drivers; ++d) {
@@ -144,8 +149,9 @@ struct DriverSet {
         hm(d, i) = m[i];
       }
     }
-    Kokkos::deep_copy(values, hv);
-    Kokkos::deep_copy(second, hm);
+    Kokkos::deep_copy(space, values, hv);
+    Kokkos::deep_copy(space, second, hm);
+    space.fence();  // (before the host copies go)
   }
 
   /// The evaluator kernels use: raw pointers and scalars, trivially copyable

@@ -331,7 +331,9 @@ struct IntegrationKernel {
   /// lane computes with h = 0 and changes nothing): state, time, counters
   /// and status are updated; the next step size is `settle`'s. Branch-free
   /// apart from selects, so that a host pass over many lanes vectorises.
-  /// `KnownFixed`: compiled for the fixed controller.
+  /// `KnownFixed`: compiled for the fixed controller. Every fixed-step run
+  /// takes it (each dispatch compiles fixed steps apart): it also picks the
+  /// fixed-step form of the ERK sums, whose rounding differs.
   template <bool KnownFixed, class Mem, class L>
   KOKKOS_FORCEINLINE_FUNCTION static Attempted attempt(const Env& e, const Mem& mem, L& l,
                                                        std::int64_t sys, double target) {
@@ -362,8 +364,9 @@ struct IntegrationKernel {
     };
     int evals = 0;
     const auto lane_log = e.log.lane(e.first_system + sys);
-    const bool accept = Step::attempt(step_memory(mem), t, h, l.y, y_new, l.fsal, rhs_of(e, p, dv),
-                                      cfg.tolerances, decide, evals, lane_log);
+    const bool accept = Step::template attempt<KnownFixed>(step_memory(mem), t, h, l.y, y_new,
+                                                           l.fsal, rhs_of(e, p, dv), cfg.tolerances,
+                                                           decide, evals, lane_log);
     a.accept = accept;
     Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
       l.y[i] = Impl::select(accept, T(y_new[i]), T(l.y[i]));
@@ -582,8 +585,7 @@ struct IntegrationKernel {
     int passes = 0;
     // One step of every lane. Checked: a lane whose proposal is not finite
     // fails there and keeps its state, as in `advance`. Unchecked: every
-    // lane takes its proposal (all lanes alive, see below). Returns whether
-    // a lane failed.
+    // lane takes its proposal (all lanes alive, see below).
     auto pass = [&](double h, auto checked) KOBIE_INLINE_LAMBDA {
       constexpr bool check = decltype(checked)::value;
       // (an OR of integers: a floating-point sum would be added up lane by
@@ -607,9 +609,9 @@ struct IntegrationKernel {
           return finite & act;
         };
         int evals = 0;
-        const bool accept =
-            Step::attempt(step_memory(mem), t, h, l.y, y_new, l.fsal, rhs_of(e, p, dv),
-                          e.cfg.tolerances, decide, evals, NoLog{});
+        const bool accept = Step::template attempt<true>(step_memory(mem), t, h, l.y, y_new, l.fsal,
+                                                         rhs_of(e, p, dv), e.cfg.tolerances, decide,
+                                                         evals, NoLog{});
         Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
           l.y[i] = Impl::select(accept, T(y_new[i]), T(l.y[i]));
         });
@@ -629,7 +631,18 @@ struct IntegrationKernel {
           l.counters[Loop::c_evals] += evals_per_attempt * (passes + 1);
         }
       }
-      return failures != 0;
+    };
+    // The next step of the sequence, as one pass. False (and nothing done):
+    // the step would stagnate.
+    auto step = [&](auto checked) KOBIE_INLINE_LAMBDA {
+      double t_next = t, dt_next = dt, h;
+      if (!step_from(t_next, dt_next, h)) return false;
+      pass(h, checked);
+      ++passes;
+      t = t_next;
+      dt = dt_next;
+      --budget;
+      return true;
     };
     // Checking every proposal costs about a third of a Lorenz RK4 pass. The
     // check is therefore made once per `chunk_passes` unchecked passes, on
@@ -647,13 +660,7 @@ struct IntegrationKernel {
     bool stalled = false;
     while (t != target && budget > 0 && !stalled) {
       if (checked) {
-        double t_next = t, dt_next = dt, h;
-        if (!step_from(t_next, dt_next, h)) break;
-        pass(h, std::true_type{});
-        ++passes;
-        t = t_next;
-        dt = dt_next;
-        --budget;
+        stalled = !step(std::true_type{});
         continue;
       }
       KOBIE_VECTOR_LOOP
@@ -669,18 +676,8 @@ struct IntegrationKernel {
       const double t_chunk = t, dt_chunk = dt;
       const std::int64_t budget_chunk = budget;
       const int passes_chunk = passes;
-      for (int k = 0; k < chunk_passes && t != target && budget > 0; ++k) {
-        double t_next = t, dt_next = dt, h;
-        if (!step_from(t_next, dt_next, h)) {
-          stalled = true;
-          break;
-        }
-        pass(h, std::false_type{});
-        ++passes;
-        t = t_next;
-        dt = dt_next;
-        --budget;
-      }
+      for (int k = 0; k < chunk_passes && t != target && budget > 0 && !stalled; ++k)
+        stalled = !step(std::false_type{});
       // (not `omp simd`: the OR is a reduction, which it would need declared)
       LaneFlag bad = 0;
       KOBIE_VECTOR_HOT_LOOP
@@ -747,7 +744,8 @@ struct IntegrationKernel {
       constexpr SliceLayoutKnown known = decltype(layout)::value;
       constexpr bool known_fixed = decltype(fixed)::value;
       constexpr Prediction p = decltype(prediction)::value;
-      if constexpr (known_fixed && std::is_same<Log, NoLog>::value) {
+      if constexpr (known_fixed && known == SliceLayoutKnown::interleaved &&
+                    std::is_same<Log, NoLog>::value) {
         if (advance_uniform_fixed<known>(shared, first, count, target)) return;
       }
       auto memory_of = [&](int lane) KOBIE_INLINE_LAMBDA {
@@ -807,14 +805,19 @@ struct IntegrationKernel {
     // Interleaved slices (the default) with a constant lane step: one SIMD
     // loop, compiled apart for fixed steps (no controller arithmetic), for
     // the predictive controller and for the other adaptive ones (no
-    // predictive term); contiguous slices through the run-time formula.
+    // predictive term); contiguous slices through the run-time formula, per
+    // lane, also compiled apart for fixed steps (which take the fixed-step
+    // form of the ERK sums, ErkStep::attempt<FixedStep>, on every path).
     using interleaved = std::integral_constant<SliceLayoutKnown, SliceLayoutKnown::interleaved>;
     using run_time = std::integral_constant<SliceLayoutKnown, SliceLayoutKnown::at_run_time>;
     using any = std::integral_constant<Prediction, Prediction::any>;
     using never = std::integral_constant<Prediction, Prediction::never>;
-    if (tbl.shared_layout != SharedSliceLayout::interleaved)
-      segment(run_time{}, std::false_type{}, any{});
-    else if (e.cfg.controller.fixed)
+    if (tbl.shared_layout != SharedSliceLayout::interleaved) {
+      if (e.cfg.controller.fixed)
+        segment(run_time{}, std::true_type{}, never{});
+      else
+        segment(run_time{}, std::false_type{}, any{});
+    } else if (e.cfg.controller.fixed)
       segment(interleaved{}, std::true_type{}, never{});
     else if (e.cfg.controller.predictive)
       segment(interleaved{}, std::false_type{}, any{});

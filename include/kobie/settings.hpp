@@ -119,8 +119,19 @@ struct ValidatedSettings {
   std::int64_t samples_through_save(int k) const;
 };
 
-/// Checks every setting against each other and the system; throws
+/// What settings validation needs to know of an algorithm a program
+/// compiles: its name and its controller order (0: no error estimate).
+struct AlgorithmInfo {
+  std::string name;
+  int controller_order;
+};
+
+/// Checks every setting against each other, the system and the algorithms
+/// compiled in (a user's tableau types among them); throws
 /// std::invalid_argument naming the setting, the value and what is allowed.
+ValidatedSettings validate(const IntegrationSettings& settings, const SystemShape& system,
+                           const std::vector<AlgorithmInfo>& algorithms);
+/// The same, against KoBIE's built-in algorithms (known_algorithms()).
 ValidatedSettings validate(const IntegrationSettings& settings, const SystemShape& system);
 
 }  // namespace kobie

@@ -136,6 +136,19 @@ class Batch {
   std::vector<double> m_states, m_parameters;
 };
 
+/// Initial states and parameters that are already in an execution space's
+/// memory, in the solve's scalar type T: (state, system) and (parameter,
+/// system), system index fastest. What a GPU application hands `solve` so
+/// that inputs, like outputs, never pass through the host.
+template <class T, class MemorySpace>
+struct DeviceBatch {
+  Kokkos::View<const T**, Kokkos::LayoutRight, MemorySpace> states;
+  Kokkos::View<const T**, Kokkos::LayoutRight, MemorySpace> parameters;
+  std::int64_t size() const { return static_cast<std::int64_t>(states.extent(1)); }
+  int n_states() const { return static_cast<int>(states.extent(0)); }
+  int n_parameters() const { return static_cast<int>(parameters.extent(0)); }
+};
+
 /// Where every system of a run stopped: enough to continue exactly (pass it
 /// to the next solve as `resume`). Host arrays, system index fastest.
 template <class T>
@@ -261,6 +274,43 @@ std::int64_t memory_limit(std::int64_t setting) {
   return 0;
 }
 
+/// Systems [first, first + count) of a host batch into `y0` and `params`,
+/// through their host mirrors.
+template <class ExecSpace, class V, class HV>
+void upload_inputs(const ExecSpace& space, const Batch& batch, std::int64_t first,
+                   std::int64_t count, const V& y0, const V& params, const HV& host_y0,
+                   const HV& host_params) {
+  using T = typename V::non_const_value_type;
+  for (int i = 0; i < batch.n_states(); ++i)
+    for (std::int64_t s = 0; s < count; ++s) host_y0(i, s) = T(batch.state(i, first + s));
+  for (int j = 0; j < batch.n_parameters(); ++j)
+    for (std::int64_t s = 0; s < count; ++s) host_params(j, s) = T(batch.parameter(j, first + s));
+  Kokkos::deep_copy(space, y0, host_y0);
+  Kokkos::deep_copy(space, params, host_params);
+}
+/// The same from a device batch: copies within the space's memory.
+template <class ExecSpace, class T, class MemorySpace, class V, class HV>
+void upload_inputs(const ExecSpace& space, const DeviceBatch<T, MemorySpace>& batch,
+                   std::int64_t first, std::int64_t count, const V& y0, const V& params, const HV&,
+                   const HV&) {
+  static_assert(std::is_same<typename V::memory_space, MemorySpace>::value,
+                "kobie: a DeviceBatch must live in the execution space's memory");
+  // (only `solve` takes a DeviceBatch, and it never runs groups of systems)
+  if (first != 0 || count != batch.size())
+    throw std::logic_error("kobie: a DeviceBatch in groups of systems");
+  Kokkos::deep_copy(space, y0, batch.states);
+  Kokkos::deep_copy(space, params, batch.parameters);
+}
+
+/// `v` reallocated to extents `n...`, uninitialised and its old contents
+/// dropped: unlike Kokkos::resize, no copy, no kernel and no global fence.
+template <class V, class... N>
+void reallocate_uninitialised(V& v, N... n) {
+  const std::string label = v.label();
+  v = V();
+  v = V(Kokkos::view_alloc(Kokkos::WithoutInitializing, label), n...);
+}
+
 /// What `run_solve` hands its caller after each launch: outputs rows
 /// save_begin .. save_end - 1 and summary windows window_begin ..
 /// window_end - 1 of systems system_begin .. system_begin + n_systems - 1
@@ -279,9 +329,9 @@ struct LaunchOutputs {
 /// `memory_limit` (`group_systems`; otherwise that is an error), each group
 /// in launches over windows of saves; status, counters and the end state
 /// are gathered into `info`.
-template <class System, class T, class Algorithms, class Placements, class ExecSpace, class Log,
-          class OnLaunch>
-void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
+template <class System, class T, class Algorithms, class Placements, class ExecSpace, class Inputs,
+          class Log, class OnLaunch>
+void run_solve(const ExecSpace& space, const System& system, const Inputs& batch,
                const ValidatedSettings& vs, const DriverSamples& driver_samples,
                const EndState<T>* resume, const Log& log, bool group_systems,
                Results<T, Kokkos::HostSpace>& info, OnLaunch&& on_launch) {
@@ -295,7 +345,7 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
       (resume->size() != n_sys || static_cast<int>(resume->states.extent(0)) != System::n_states))
     throw std::invalid_argument("kobie: setting 'resume' holds " + std::to_string(resume->size()) +
                                 " systems; allowed: the batch's " + std::to_string(n_sys));
-  const DriverSet<mem> drivers(driver_samples, System::n_drivers);
+  const DriverSet<mem> drivers(driver_samples, System::n_drivers, space);
   info.stats = decltype(info.stats)("kobie::solve::stats", stat_rows, n_sys);
   info.end_state.states = decltype(info.end_state.states)(
       Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_states"), System::n_states,
@@ -305,6 +355,8 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
   info.end_state.stats = info.stats;
 
   with_tableau<Algorithms>(vs.raw.algorithm, [&](auto tab) {
+    // A malformed tableau (a user's) is refused here, before any launch.
+    tableaus::validate<decltype(tab)>();
     with_placement(vs.raw.placement, Placements{}, [&](auto placement) {
       using Tab = decltype(tab);
       using P = decltype(placement);
@@ -440,7 +492,8 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
       Kokkos::View<T**, Kokkos::LayoutRight, mem> params(
           Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::parameters"),
           System::n_parameters, group);
-      Kokkos::View<int**, Kokkos::LayoutRight, mem> stats("kobie::solve::stats", stat_rows, group);
+      Kokkos::View<int**, Kokkos::LayoutRight, mem> stats(  // (every launch writes them all)
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::stats"), stat_rows, group);
       Kokkos::View<T**, Kokkos::LayoutRight, mem> end_states(
           Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_states"),
           System::n_states, group);
@@ -449,11 +502,16 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
       Kokkos::View<T**, Kokkos::LayoutRight, mem> resume_states;
       Kokkos::View<double**, Kokkos::LayoutRight, mem> resume_clocks;
       Kokkos::View<int**, Kokkos::LayoutRight, mem> resume_stats;
-      if (resume) {
-        resume_states =
-            decltype(resume_states)("kobie::solve::resume_states", System::n_states, group);
-        resume_clocks = decltype(resume_clocks)("kobie::solve::resume_clocks", 5, group);
-        resume_stats = decltype(resume_stats)("kobie::solve::resume_stats", stat_rows, group);
+      if (resume) {  // (filled from the end state before each group)
+        const auto uninitialised = [](const char* label) {
+          return Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label));
+        };
+        resume_states = decltype(resume_states)(uninitialised("kobie::solve::resume_states"),
+                                                System::n_states, group);
+        resume_clocks =
+            decltype(resume_clocks)(uninitialised("kobie::solve::resume_clocks"), 5, group);
+        resume_stats =
+            decltype(resume_stats)(uninitialised("kobie::solve::resume_stats"), stat_rows, group);
       }
       Kokkos::View<T***, Kokkos::LayoutRight, mem> chunk(
           Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::outputs"),
@@ -470,18 +528,18 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
       for (std::int64_t first = 0; first < n_sys; first += group) {
         const std::int64_t count = std::min(group, n_sys - first);
         if (count < group) {  // the last group: views exactly its size (system strides)
-          Kokkos::resize(Kokkos::WithoutInitializing, y0, System::n_states, count);
-          Kokkos::resize(Kokkos::WithoutInitializing, params, System::n_parameters, count);
-          Kokkos::resize(Kokkos::WithoutInitializing, stats, stat_rows, count);
-          Kokkos::resize(Kokkos::WithoutInitializing, end_states, System::n_states, count);
-          Kokkos::resize(Kokkos::WithoutInitializing, end_clocks, 5, count);
-          Kokkos::resize(Kokkos::WithoutInitializing, chunk, chunk.extent(0), n_vars, count);
-          Kokkos::resize(Kokkos::WithoutInitializing, summary_chunk, summary_chunk.extent(0),
-                         summary_chunk.extent(1), count);
+          reallocate_uninitialised(y0, System::n_states, count);
+          reallocate_uninitialised(params, System::n_parameters, count);
+          reallocate_uninitialised(stats, stat_rows, count);
+          reallocate_uninitialised(end_states, System::n_states, count);
+          reallocate_uninitialised(end_clocks, 5, count);
+          reallocate_uninitialised(chunk, chunk.extent(0), n_vars, count);
+          reallocate_uninitialised(summary_chunk, summary_chunk.extent(0), summary_chunk.extent(1),
+                                   count);
           if (resume) {
-            Kokkos::resize(Kokkos::WithoutInitializing, resume_states, System::n_states, count);
-            Kokkos::resize(Kokkos::WithoutInitializing, resume_clocks, 5, count);
-            Kokkos::resize(Kokkos::WithoutInitializing, resume_stats, stat_rows, count);
+            reallocate_uninitialised(resume_states, System::n_states, count);
+            reallocate_uninitialised(resume_clocks, 5, count);
+            reallocate_uninitialised(resume_stats, stat_rows, count);
           }
           host_y0 = Kokkos::create_mirror_view(y0);
           host_params = Kokkos::create_mirror_view(params);
@@ -490,13 +548,7 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
           host_resume_stats = Kokkos::create_mirror_view(resume_stats);
         }
         // Inputs of this group, system index fastest, in T.
-        for (int i = 0; i < System::n_states; ++i)
-          for (std::int64_t s = 0; s < count; ++s) host_y0(i, s) = T(batch.state(i, first + s));
-        for (int j = 0; j < System::n_parameters; ++j)
-          for (std::int64_t s = 0; s < count; ++s)
-            host_params(j, s) = T(batch.parameter(j, first + s));
-        Kokkos::deep_copy(space, y0, host_y0);
-        Kokkos::deep_copy(space, params, host_params);
+        upload_inputs(space, batch, first, count, y0, params, host_y0, host_params);
         if (resume) {
           for (std::int64_t s = 0; s < count; ++s) {
             for (int i = 0; i < System::n_states; ++i)
@@ -550,10 +602,15 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
                                           launch.window_begin, launch.window_end, chunk,
                                           summary_chunk});
         }
-        // Status, counters and end states of the group.
-        const auto hs = Kokkos::create_mirror_view_and_copy(Host(), stats);
-        const auto he = Kokkos::create_mirror_view_and_copy(Host(), end_states);
-        const auto hc = Kokkos::create_mirror_view_and_copy(Host(), end_clocks);
+        // Status, counters and end states of the group (copied on `space`:
+        // a call fences only its own instance).
+        const auto hs = Kokkos::create_mirror_view(Host(), stats);
+        const auto he = Kokkos::create_mirror_view(Host(), end_states);
+        const auto hc = Kokkos::create_mirror_view(Host(), end_clocks);
+        Kokkos::deep_copy(space, hs, stats);
+        Kokkos::deep_copy(space, he, end_states);
+        Kokkos::deep_copy(space, hc, end_clocks);
+        space.fence();
         for (std::int64_t s = 0; s < count; ++s) {
           for (int i = 0; i < stat_rows; ++i) info.stats(i, first + s) = hs(i, s);
           for (int i = 0; i < System::n_states; ++i) info.end_state.states(i, first + s) = he(i, s);
@@ -562,6 +619,19 @@ void run_solve(const ExecSpace& space, const System& system, const Batch& batch,
       }
     });
   });
+}
+
+/// The names and controller orders of the tableaus in `Algorithms` (a
+/// std::tuple of tableau types).
+template <class Algorithms>
+std::vector<AlgorithmInfo> algorithm_infos() {
+  std::vector<AlgorithmInfo> out;
+  std::apply(
+      [&](auto... tab) {
+        (out.push_back({decltype(tab)::name(), tableaus::controller_order<decltype(tab)>()}), ...);
+      },
+      Algorithms{});
+  return out;
 }
 
 template <class System>
@@ -586,8 +656,8 @@ namespace Impl {
 /// (tests record every step through it; production passes NoLog).
 template <class T, class OutSpace, class Algorithms,
           class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace,
-          class Log>
-Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, const Batch& batch,
+          class Inputs, class Log>
+Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, const Inputs& batch,
                                 const IntegrationSettings& settings, const DriverSamples& drivers,
                                 const EndState<T>* resume, const Log& log,
                                 const std::function<void(int, int)>& progress,
@@ -595,7 +665,10 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
   constexpr bool to_host =
       std::is_same<OutSpace, Kokkos::HostSpace>::value &&
       !std::is_same<typename ExecSpace::memory_space, Kokkos::HostSpace>::value;
-  const ValidatedSettings vs = validate(settings, shape_of<System>());
+  const ValidatedSettings vs =
+      validate(settings, shape_of<System>(), algorithm_infos<Algorithms>());
+  if (batch.size() < 1)
+    throw std::invalid_argument("kobie: setting 'batch' holds no system; allowed: >= 1");
   if (batch.n_states() != System::n_states || batch.n_parameters() != System::n_parameters)
     throw std::invalid_argument("kobie: the batch was built for another system (" +
                                 std::to_string(batch.n_states()) + " states, " +
@@ -641,7 +714,9 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
           }
           // A group of systems: only solve_to_host groups, into host memory.
           if constexpr (std::is_same<OutSpace, Kokkos::HostSpace>::value) {
-            const auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), from);
+            const auto h = Kokkos::create_mirror_view(Kokkos::HostSpace(), from);
+            Kokkos::deep_copy(space, h, from);
+            space.fence();
             for (std::int64_t row = begin; row < end; ++row)
               for (std::size_t v = 0; v < to.extent(1); ++v)
                 for (std::int64_t s = 0; s < part.n_systems; ++s)
@@ -701,6 +776,20 @@ Results<T, typename ExecSpace::memory_space> solve(const ExecSpace& space, const
                                                    const IntegrationSettings& settings,
                                                    const DriverSamples& drivers = {},
                                                    const EndState<T>* resume = nullptr) {
+  return Impl::solve_impl<T, typename ExecSpace::memory_space, Algorithms, Placements>(
+      space, system, batch, settings, drivers, resume, NoLog{}, {});
+}
+
+/// As `solve`, with initial states and parameters already in device memory
+/// (a `DeviceBatch` in T, of the space's memory): nothing of the run passes
+/// through the host but status, counters and the end state.
+template <class T, class Algorithms = tableaus::all_explicit,
+          class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace>
+Results<T, typename ExecSpace::memory_space> solve(
+    const ExecSpace& space, const System& system,
+    const DeviceBatch<T, typename ExecSpace::memory_space>& batch,
+    const IntegrationSettings& settings, const DriverSamples& drivers = {},
+    const EndState<T>* resume = nullptr) {
   return Impl::solve_impl<T, typename ExecSpace::memory_space, Algorithms, Placements>(
       space, system, batch, settings, drivers, resume, NoLog{}, {});
 }
