@@ -408,6 +408,17 @@ TEST(TEST_CATEGORY, explicit_device_batch_gives_the_host_batch_results) {
   EXPECT_THROW((kobie::solve<double, DopriRk4>(
                    Exec(), System{}, kobie::DeviceBatch<double, Memory>{two_states, p}, s)),
                std::invalid_argument);
+  Kokkos::View<double**, Kokkos::LayoutRight, Memory> fewer("p", 3, n - 1);
+  try {
+    kobie::solve<double, DopriRk4>(Exec(), System{}, kobie::DeviceBatch<double, Memory>{y0, fewer},
+                                   s);
+    ADD_FAILURE() << "no error";
+  } catch (const std::invalid_argument& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("'parameters' of the DeviceBatch holds 5 systems; allowed: the states' 6"),
+              std::string::npos)
+        << m;
+  }
 }
 
 #if defined(KOKKOS_ENABLE_CUDA)

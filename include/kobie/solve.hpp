@@ -298,8 +298,13 @@ void upload_inputs(const ExecSpace& space, const DeviceBatch<T, MemorySpace>& ba
   // (only `solve` takes a DeviceBatch, and it never runs groups of systems)
   if (first != 0 || count != batch.size())
     throw std::logic_error("kobie: a DeviceBatch in groups of systems");
+  const auto parameter_systems = static_cast<std::int64_t>(batch.parameters.extent(1));
+  if (batch.n_parameters() > 0 && parameter_systems != batch.size())
+    throw std::invalid_argument("kobie: setting 'parameters' of the DeviceBatch holds " +
+                                std::to_string(parameter_systems) +
+                                " systems; allowed: the states' " + std::to_string(batch.size()));
   Kokkos::deep_copy(space, y0, batch.states);
-  Kokkos::deep_copy(space, params, batch.parameters);
+  if (batch.n_parameters() > 0) Kokkos::deep_copy(space, params, batch.parameters);
 }
 
 /// `v` reallocated to extents `n...`, uninitialised and its old contents
