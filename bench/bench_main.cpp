@@ -9,6 +9,7 @@
 #include <Kokkos_Core.hpp>
 
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,28 @@ bool g_smoke = false;
 std::vector<void (*)()>& registrars() {
   static std::vector<void (*)()> r;
   return r;
+}
+/// A field of /proc/cpuinfo's first processor (Linux), or "unknown".
+std::string cpuinfo(const std::string& field) {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(field, 0) != 0) continue;
+    const auto value = line.find_first_not_of(" \t", line.find(':') + 1);
+    if (line.find(':') != std::string::npos && value != std::string::npos)
+      return line.substr(value);
+  }
+  return "unknown";
+}
+/// The processor's model and its widest vector extensions: Google Benchmark
+/// records clock and caches, but ratios against scalar peers move with the
+/// vector width (AVX2 or AVX-512).
+std::string cpu_description() {
+  const std::string flags = " " + cpuinfo("flags") + " ";
+  std::string out = cpuinfo("model name");
+  for (const char* isa : {"avx512f", "avx2", "fma", "neon", "asimd", "sve"})
+    if (flags.find(std::string(" ") + isa + " ") != std::string::npos)
+      out += std::string(" ") + isa;
+  return out;
 }
 }  // namespace
 bool smoke_mode() {
@@ -51,6 +74,7 @@ int main(int argc, char* argv[]) {
   benchmark::AddCustomContext("kokkos_concurrency",
                               std::to_string(Kokkos::DefaultExecutionSpace().concurrency()));
   benchmark::AddCustomContext("kokkos_version", std::to_string(KOKKOS_VERSION));
+  benchmark::AddCustomContext("cpu", kobie_bench::cpu_description());
   benchmark::AddCustomContext("compiler", KOBIE_BENCH_COMPILER);
   benchmark::AddCustomContext("extra_flags", KOBIE_BENCH_FLAGS);
   benchmark::AddCustomContext("git_hash", KOBIE_GIT_HASH);

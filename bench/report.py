@@ -15,6 +15,9 @@ into KoBIE's throughput tables.
                      for system size), and the bytes one system takes: persistent
                      storage, device memory during a launch, saved outputs
 
+Run with --benchmark_repetitions=N (and --benchmark_enable_random_interleaving=true),
+each benchmark's median over the N repetitions is used.
+
 Usage: bench/report.py RESULT.json [...]
 """
 import json
@@ -26,12 +29,24 @@ import sys
 def load(path):
     with open(path) as f:
         data = json.load(f)
+    # With --benchmark_repetitions, each benchmark's median over the
+    # repetitions stands for it (robust against a noisy shared machine); a
+    # repetition that reported an error marks the benchmark as failed.
+    medians = any(b.get("aggregate_name") == "median" for b in data["benchmarks"])
     runs = {}
     for b in data["benchmarks"]:
-        if b.get("run_type", "iteration") != "iteration":
+        iteration = b.get("run_type", "iteration") == "iteration"
+        if medians:
+            if b.get("aggregate_name") == "median":
+                b = dict(b, name=b["run_name"])
+            elif not (iteration and b.get("error_occurred")):
+                continue
+        elif not iteration:
             continue
         name = re.sub(r"/manual_time$", "", b["name"])
         name = re.sub(r"/iterations:\d+", "", name)
+        if runs.get(name, {}).get("error_occurred"):
+            continue
         scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b.get("time_unit", "ns")]
         runs[name] = dict(b, seconds=b["real_time"] * scale)
     return data.get("context", {}), runs
@@ -109,7 +124,8 @@ def scaling_section(runs):
 def report(path):
     context, runs = load(path)
     print(f"# {path}")
-    for key in ("kokkos_execution_space", "kokkos_concurrency", "compiler", "git_hash", "date"):
+    for key in ("cpu", "kokkos_execution_space", "kokkos_concurrency", "compiler", "git_hash",
+                "date"):
         if key in context:
             print(f"  {key}: {context[key]}")
     rk4_section(runs, "lorenz", "Lorenz")

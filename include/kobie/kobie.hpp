@@ -9,6 +9,7 @@
 #include <kobie/config.hpp>
 #include <kobie/controllers.hpp>
 #include <kobie/drivers.hpp>
+#include <kobie/dual.hpp>
 #include <kobie/erk_step.hpp>
 #include <kobie/integration_loop.hpp>
 #include <kobie/runtime_info.hpp>

@@ -28,6 +28,11 @@
 /// with drivers (`n_drivers > 0`) provide `driver_names()`. Constants are
 /// ordinary data members: the system object is captured by value into
 /// kernels. Optional names default to x0, x1, ... (see `names_of`).
+///
+/// Generic means: the scalar type is whatever `dydt[i]` holds (float, double
+/// or `kobie::Dual<T>`, kobie/dual.hpp); constants enter as `T(c)` or as
+/// plain numbers, functions as `kobie::math::sin` etc., which have dual
+/// overloads. Branches on comparisons are fine (duals compare by value).
 
 #include <Kokkos_Macros.hpp>
 

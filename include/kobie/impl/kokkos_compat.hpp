@@ -18,6 +18,7 @@ using Kokkos::floor;
 using Kokkos::fmax;
 using Kokkos::fmin;
 using Kokkos::isfinite;
+using Kokkos::log;
 using Kokkos::pow;
 using Kokkos::sin;
 using Kokkos::sqrt;
@@ -30,6 +31,7 @@ using Kokkos::Experimental::floor;
 using Kokkos::Experimental::fmax;
 using Kokkos::Experimental::fmin;
 using Kokkos::Experimental::isfinite;
+using Kokkos::Experimental::log;
 using Kokkos::Experimental::pow;
 using Kokkos::Experimental::sin;
 using Kokkos::Experimental::sqrt;
@@ -40,10 +42,12 @@ using Kokkos::Experimental::tanh;
 
 namespace kobie::math {
 /// Mathematical functions for systems' right-hand sides, usable on every
-/// backend and every supported Kokkos version.
+/// backend and every supported Kokkos version (kobie/dual.hpp adds their
+/// dual-number overloads).
 using kobie::Impl::cos;
 using kobie::Impl::exp;
 using kobie::Impl::fabs;
+using kobie::Impl::log;
 using kobie::Impl::pow;
 using kobie::Impl::sin;
 using kobie::Impl::sqrt;

@@ -6,7 +6,7 @@
 /// line's checks use them.
 
 #include <kobie/drivers.hpp>
-#include <kobie/impl/kokkos_compat.hpp>
+#include <kobie/dual.hpp>
 #include <kobie/system.hpp>
 
 #include <cmath>
