@@ -10,12 +10,16 @@
 /// evaluation, exact to rounding, with no Jacobian formed and no difference
 /// step to choose. Dual parameters p + w eps give the parameter sensitivity
 /// (df/dp) w the same way. The value part is computed by the same operations
-/// as a plain evaluation (the compiler may contract them into fused
-/// multiply-adds differently, so it agrees to rounding, not always bitwise).
+/// as a plain evaluation written with `T(c)` constants (the compiler may
+/// contract them into fused multiply-adds differently, so it agrees to
+/// rounding, not always bitwise).
 ///
 /// Everything is `KOKKOS_INLINE_FUNCTION`: duals live in registers inside
 /// kernels on every backend. Mixed arithmetic with built-in numbers treats
-/// them as constants (derivative 0). Comparisons compare values only, so a
+/// them as constants (derivative 0) of type T: for `Dual<float>` a double
+/// constant is rounded to float first, where plain float code would compute
+/// `x * 0.1` or `x < 0.1` in double (write `T(c)` for the same result in
+/// both). Comparisons compare values only, so a
 /// branch follows the value, and the derivative is that of the branch taken
 /// (a one-sided derivative at a kink such as `fabs` at 0, whose derivative
 /// there is taken as +x').
@@ -158,23 +162,27 @@ template <class T>
 KOKKOS_INLINE_FUNCTION Dual<T> fabs(const Dual<T>& x) {
   return x.value < T(0) ? -x : x;
 }
-/// x^s for a constant exponent s.
+/// x^s for a constant exponent s (derivative 0 for s = 0, also at x = 0).
 template <class T, class S, Impl::if_arithmetic<S> = 0>
 KOKKOS_INLINE_FUNCTION Dual<T> pow(const Dual<T>& x, S s) {
   const T e = T(s);
-  return {Impl::pow(x.value, e), e * Impl::pow(x.value, e - T(1)) * x.derivative};
+  const T slope = e == T(0) ? T(0) : e * Impl::pow(x.value, e - T(1));
+  return {Impl::pow(x.value, e), slope * x.derivative};
 }
-/// x^y = exp(y log x), for x > 0.
+/// x^y. The exponent's part, x^y log(x) y', enters only where y' != 0, so a
+/// dual holding a constant exponent (`T(2)`) works for x <= 0 like the
+/// overload above, and 0^y does not turn into 0 * log 0.
 template <class T>
 KOKKOS_INLINE_FUNCTION Dual<T> pow(const Dual<T>& x, const Dual<T>& y) {
-  const T p = Impl::pow(x.value, y.value);
-  return {p, p * (y.derivative * Impl::log(x.value) + y.value * x.derivative / x.value)};
+  Dual<T> out = pow(x, y.value);
+  if (y.derivative != T(0)) out.derivative += out.value * Impl::log(x.value) * y.derivative;
+  return out;
 }
-/// s^y for a constant base s > 0.
+/// s^y for a constant base s (s > 0 where y' != 0).
 template <class T, class S, Impl::if_arithmetic<S> = 0>
 KOKKOS_INLINE_FUNCTION Dual<T> pow(S s, const Dual<T>& y) {
   const T p = Impl::pow(T(s), y.value);
-  return {p, p * Impl::log(T(s)) * y.derivative};
+  return {p, y.derivative == T(0) ? T(0) : p * Impl::log(T(s)) * y.derivative};
 }
 }  // namespace math
 

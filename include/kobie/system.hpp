@@ -31,8 +31,9 @@
 ///
 /// Generic means: the scalar type is whatever `dydt[i]` holds (float, double
 /// or `kobie::Dual<T>`, kobie/dual.hpp); constants enter as `T(c)` or as
-/// plain numbers, functions as `kobie::math::sin` etc., which have dual
-/// overloads. Branches on comparisons are fine (duals compare by value).
+/// plain numbers, functions as `kobie::math::sin` etc., whose dual overloads
+/// a system header sees by including <kobie/kobie.hpp> (or <kobie/dual.hpp>)
+/// before it. Branches on comparisons are fine (duals compare by value).
 
 #include <Kokkos_Macros.hpp>
 
