@@ -214,6 +214,25 @@ std::vector<double> download(const View& device) {
   return out;
 }
 
+/// The observables' derivatives along the state direction (dual y) and the
+/// parameter direction (dual p), for a system that has observables. (A
+/// function of its own: nvcc refuses a device lambda whose first capture of
+/// a variable is inside `if constexpr`.)
+template <class System, class YD, class YR, class PD, class PR, class DR>
+KOKKOS_INLINE_FUNCTION void observables_along(
+    [[maybe_unused]] const System& system, [[maybe_unused]] const YD& yd,
+    [[maybe_unused]] const YR& yr, [[maybe_unused]] const PD& pd, [[maybe_unused]] const PR& pr,
+    [[maybe_unused]] const DR& dr, [[maybe_unused]] const DeviceArray& along_y,
+    [[maybe_unused]] const DeviceArray& along_p, [[maybe_unused]] int c) {
+  if constexpr (System::n_observables > 0) {
+    Dual<double> obs[System::n_observables];
+    system.observables(0.5, yd, pr, dr, obs);
+    for (int o = 0; o < System::n_observables; ++o) along_y(c, o) = obs[o].derivative;
+    system.observables(0.5, yr, pd, dr, obs);
+    for (int o = 0; o < System::n_observables; ++o) along_p(c, o) = obs[o].derivative;
+  }
+}
+
 /// Evaluates the system at e's inputs in a kernel on the backend: plain,
 /// with dual states (direction v) and with dual parameters (direction w).
 template <class System>
@@ -242,13 +261,7 @@ DualEvaluation evaluate_on_device(const System& system, DualEvaluation e) {
         for (int i = 0; i < N; ++i) f_y(c, i) = outd[i].value, jv(c, i) = outd[i].derivative;
         system.rhs(0.5, yr, pd, dr, outd);
         for (int i = 0; i < N; ++i) f_p(c, i) = outd[i].value, jw(c, i) = outd[i].derivative;
-        if constexpr (O > 0) {
-          DD obs[Ob];
-          system.observables(0.5, yd, pr, dr, obs);
-          for (int o = 0; o < O; ++o) obs_jv(c, o) = obs[o].derivative;
-          system.observables(0.5, yr, pd, dr, obs);
-          for (int o = 0; o < O; ++o) obs_jw(c, o) = obs[o].derivative;
-        }
+        observables_along(system, yd, yr, pd, pr, dr, obs_jv, obs_jw, c);
       });
   Exec().fence();
   e.f = download(f), e.f_y = download(f_y), e.jv = download(jv);
