@@ -19,10 +19,9 @@
 /// them as constants (derivative 0) of type T: for `Dual<float>` a double
 /// constant is rounded to float first, where plain float code would compute
 /// `x * 0.1` or `x < 0.1` in double (write `T(c)` for the same result in
-/// both). Comparisons compare values only, so a
-/// branch follows the value, and the derivative is that of the branch taken
-/// (a one-sided derivative at a kink such as `fabs` at 0, whose derivative
-/// there is taken as +x').
+/// both). Comparisons compare values only, so a branch follows the value,
+/// and the derivative is that of the branch taken (a one-sided derivative at
+/// a kink such as `fabs` at 0, whose derivative there is taken as +x').
 ///
 /// The mathematical functions for systems (`kobie::math::sin`, `exp`, ...)
 /// have dual overloads here, declared together with the type so that a
