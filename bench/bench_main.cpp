@@ -29,10 +29,10 @@ std::vector<void (*)()>& registrars() {
 std::string cpuinfo(const std::string& field) {
   std::ifstream in("/proc/cpuinfo");
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind(field, 0) != 0) continue;
-    const auto value = line.find_first_not_of(" \t", line.find(':') + 1);
-    if (line.find(':') != std::string::npos && value != std::string::npos)
-      return line.substr(value);
+    const auto colon = line.find(':');
+    if (line.rfind(field, 0) != 0 || colon == std::string::npos) continue;
+    const auto value = line.find_first_not_of(" \t", colon + 1);
+    if (value != std::string::npos) return line.substr(value);
   }
   return "unknown";
 }

@@ -163,7 +163,7 @@ TEST(TEST_CATEGORY, dual_numbers_follow_the_chain_rule) {
 // ---------------------------------------------------------------------------
 // Systems evaluated with duals on the device.
 
-/// Per system: random states, parameters, drivers and directions (case,
+/// Per system: the cases' states, parameters, drivers and directions (case,
 /// index), and what the device computed from them.
 struct DualEvaluation {
   std::vector<double> y, v, p, w, d;   // inputs, case-major
@@ -200,7 +200,10 @@ DeviceArray upload(const std::vector<double>& host, int cases, int width) {
   DeviceArray out("kobie::test::dual_input", cases, width);
   auto mirror = Kokkos::create_mirror_view(out);
   for (int c = 0; c < cases; ++c)
-    for (int i = 0; i < width; ++i) mirror(c, i) = host[std::size_t(c) * width + i];
+    for (int i = 0; i < width; ++i) {  // width 1 for an empty array (no parameters)
+      const std::size_t at = std::size_t(c) * width + i;
+      mirror(c, i) = at < host.size() ? host[at] : 0.0;
+    }
   Kokkos::deep_copy(out, mirror);
   return out;
 }
