@@ -9,7 +9,9 @@ into KoBIE's throughput tables.
   adaptive dopri5    at the same tolerance, and at matched accuracy: Odeint's
                      time at KoBIE's max error, interpolated linearly in
                      log(time) over log(error) between the two Odeint runs
-                     that bracket it (no extrapolation: "n/a" outside)
+                     that bracket it (no extrapolation: "n/a" outside); beside
+                     each time the accepted steps and the right-hand-side
+                     evaluations per system (every attempt's, rejected ones too)
   scaling            per group (batch size, system size, save frequency): KoBIE's
                      kernel and end-to-end time, system-steps/s (and state-steps/s
                      for system size), and the bytes one system takes: persistent
@@ -121,6 +123,15 @@ def scaling_section(runs):
                   f" {r.get('output_bytes_per_system', 0):9.0f}")
 
 
+def work(r):
+    """Accepted steps and right-hand-side evaluations per system ("n/a": a
+    result file from before the evaluations were counted, whose KoBIE steps
+    were attempts)."""
+    evals = r.get("rhs_evals_per_system")
+    return (f"{r.get('steps_per_system', 0):6.0f} "
+            + (f"{evals:6.0f}" if evals is not None else f"{'n/a':>6}"))
+
+
 def report(path):
     context, runs = load(path)
     print(f"# {path}")
@@ -141,8 +152,9 @@ def report(path):
         if not (kob and ode):
             continue
         print(f"\nadaptive Dormand-Prince 5(4), {problem}, float64 (speed ratio: Odeint time / KoBIE time)")
-        print(f"  {'tol':>7} {'KoBIE ms':>9} {'max err':>9} {'steps':>6} {'Odeint ms':>10} {'max err':>9}"
-              f" {'steps':>6} {'same tol':>9} {'matched accuracy':>17}")
+        print(f"  {'tol':>7} {'KoBIE ms':>9} {'max err':>9} {'steps':>6} {'evals':>6}"
+              f" {'Odeint ms':>10} {'max err':>9} {'steps':>6} {'evals':>6}"
+              f" {'same tol':>9} {'matched accuracy':>17}")
         curve = [(r["max_error"], r["seconds"]) for r in ode.values()]
         for tol in sorted(kob, reverse=True):
             k = kob[tol]
@@ -150,9 +162,9 @@ def report(path):
             same = f"{o['seconds'] / k['seconds']:.2f}" if o else "n/a"
             t = interpolate_time(curve, k["max_error"])
             matched = f"{t / k['seconds']:.2f}" if t else "n/a"
-            print(f"  {tol:7.0e} {1e3 * k['seconds']:9.1f} {k['max_error']:9.2e} {k.get('steps_per_system', 0):6.0f}"
-                  + (f" {1e3 * o['seconds']:10.1f} {o['max_error']:9.2e} {o.get('steps_per_system', 0):6.0f}"
-                     if o else f" {'':10} {'':9} {'':6}")
+            print(f"  {tol:7.0e} {1e3 * k['seconds']:9.1f} {k['max_error']:9.2e} {work(k)}"
+                  + (f" {1e3 * o['seconds']:10.1f} {o['max_error']:9.2e} {work(o)}"
+                     if o else f" {'':10} {'':9} {'':6} {'':6}")
                   + f" {same:>9} {matched:>17}")
     scaling_section(runs)
     print()
