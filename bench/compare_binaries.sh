@@ -10,9 +10,11 @@
 # e.g. copy build/host/bench/kobie_bench_lorenz aside before a change, rebuild,
 # then: bench/compare_binaries.sh 'kobie/lorenz_dopri5_tol1e-0[69]_vs' \
 #           /tmp/kobie_bench_lorenz.before build/host/bench/kobie_bench_lorenz
+# KOBIE_COMPARE_ARGS: more arguments for both binaries (the ctest that keeps
+# this script working passes --kobie-smoke).
 set -euo pipefail
 if (( $# < 3 )); then
-  sed -n '2,12p' "${BASH_SOURCE[0]}" >&2
+  sed -n '2,14p' "${BASH_SOURCE[0]}" >&2
   exit 2
 fi
 filter=$1 a=$2 b=$3 rounds=${4:-5}
@@ -28,8 +30,9 @@ for ((r = 1; r <= rounds; ++r)); do
   for side in A B; do
     bin=$a
     [[ $side == B ]] && bin=$b
+    # shellcheck disable=SC2086  # (word splitting of the extra arguments intended)
     "$bin" --benchmark_filter="$filter" --benchmark_min_time=0.5 \
-      --benchmark_out="$out/$side-$r.json" > /dev/null 2>&1 ||
+      --benchmark_out="$out/$side-$r.json" ${KOBIE_COMPARE_ARGS:-} > /dev/null 2>&1 ||
       { echo "compare_binaries.sh: error: '$bin' failed (round $r)" >&2; exit 1; }
   done
 done
