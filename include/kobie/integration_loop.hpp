@@ -351,9 +351,13 @@ struct IntegrationKernel {
     auto dv = mem.template get<Loop::driver_values>();
     auto y_new = mem.template get<Loop::proposal>();
     bool finite = true;
+    // Fixed steps check the proposal in the state's own precision (the same
+    // verdict: a float is finite exactly when its double is), which spares a
+    // CUDA float32 step three conversions to float64 (scripts/ptx-loops.py).
+    using Checked = std::conditional_t<KnownFixed, T, double>;
     auto decide = [&](double e_sq) KOBIE_INLINE_LAMBDA {
       Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
-        finite = finite & bool(Impl::isfinite(double(y_new[i])));
+        finite = finite & bool(Impl::isfinite(Checked(y_new[i])));
       });
       a.err_sq = e_sq;
       a.eligible = finite & a.act;
@@ -374,7 +378,7 @@ struct IntegrationKernel {
     const bool act = a.act, land = a.land;
     const double t_step = t + h;
     const double t_new = Impl::select(land, target, t_step);
-    const bool fixed = Impl::lane_flag(h, cfg.controller.fixed);
+    const bool fixed = KnownFixed || Impl::lane_flag(h, cfg.controller.fixed);
     int status = 0;
     // (a landing step always moves: it is taken only while t < target)
     status |= Impl::select(act & accept & !land & !Impl::gt(t_step, t), int(status_stagnation), 0);
