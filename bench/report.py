@@ -4,6 +4,8 @@
 the hand-written loops and Boost.Odeint in the same run; and a kobie_bench_scaling output
 into KoBIE's throughput tables.
 
+  anchors A and B    KoBIE's Lorenz RK4 and tolerance-1e-8 Dormand-Prince and Tsitouras
+                     runs (on a GPU, the headline) beside the project's H100 goals
   fixed-step RK4     speed ratio = peer time / KoBIE time (> 1: KoBIE faster)
                      (Lorenz and Lorenz-96; a peer whose run failed its check: "error")
   adaptive dopri5    at the same tolerance, and at matched accuracy: Odeint's
@@ -87,6 +89,39 @@ def rk4_section(runs, problem, title):
         print(f"  {prec:10} {1e3 * k['seconds']:9.1f} {cells[0]:>14} {cells[1]:>10} {cells[2]:>10}")
 
 
+# Anchor A (fixed-step RK4) and B (adaptive, tolerance 1e-8) of the Lorenz
+# ensemble, KoBIE alone, with the project's goals on an H100 at 2^23 systems.
+ANCHOR_RUNS = (
+    ("lorenz_rk4", "RK4, dt 1e-3", {"float32": 15.0, "float64": 30.0}),
+    ("lorenz_dopri5_tol1e-8", "Dormand-Prince 5(4), tol 1e-8", {"float32": 40.0}),
+    ("lorenz_tsit5_tol1e-8", "Tsitouras 5(4), tol 1e-8", {"float32": 40.0}),
+)
+
+
+def anchor_section(runs, context):
+    """The anchor runs of kobie_bench_lorenz (on a GPU, the headline): kernel
+    and end-to-end time, work, throughput, and on CUDA the H100 goal where one
+    is set (it applies at 2^23 systems on an H100)."""
+    rows = [(name, title, prec, goals.get(prec), runs[f"kobie/{name}/{prec}"])
+            for name, title, goals in ANCHOR_RUNS for prec in ("float64", "float32")
+            if f"kobie/{name}/{prec}" in runs]
+    if not rows:
+        return
+    gpu = context.get("kokkos_execution_space") == "Cuda"
+    print("\nLorenz ensemble anchors A and B, KoBIE alone (kernel time"
+          + ("; H100 goals at 2^23 systems)" if gpu else ")"))
+    print(f"  {'method':30} {'precision':10} {'systems':>9} {'KoBIE ms':>9} {'end-to-end ms':>14}"
+          f" {'steps':>6} {'system-steps/s':>15}" + (f" {'H100 goal ms':>13}" if gpu else ""))
+    for _, title, prec, goal, r in rows:
+        if r.get("error_occurred"):
+            print(f"  {title:30} {prec:10} error: {r.get('error_message', '')}")
+            continue
+        goal_cell = f"{goal:.0f}" if goal else "-"
+        print(f"  {title:30} {prec:10} {r.get('systems', 0):9.0f} {1e3 * r['seconds']:9.2f}"
+              f" {r.get('end_to_end_ms', 0):14.2f} {r.get('steps_per_system', 0):6.0f}"
+              f" {r.get('system_steps_per_s', 0):15.3e}" + (f" {goal_cell:>13}" if gpu else ""))
+
+
 SCALING_GROUPS = (
     ("batch", "batch size", "systems"),
     ("system_size", "system size", "states"),
@@ -141,6 +176,7 @@ def report(path):
             print(f"  {key}: {context[key]}")
     rk4_section(runs, "lorenz", "Lorenz")
     rk4_section(runs, "lorenz96", "Lorenz-96 (40 states)")
+    anchor_section(runs, context)
 
     problems = {}  # problem -> (KoBIE runs by tolerance, Odeint runs by tolerance)
     for name, r in runs.items():

@@ -4,8 +4,9 @@
 # Results go to $OUT (the device tool's folder; bench/results when unset),
 # named with the device and the date:
 #   <device>-<date>-tests.log        the GoogleTest run
-#   <device>-<date>-anchor-a.json    Lorenz ensemble at 2^23 systems (anchor A;
-#                                    RK4 float32/float64, Dormand-Prince, Tsitouras)
+#   <device>-<date>-anchor-a.json    Lorenz ensemble at 2^23 systems (anchors A, B;
+#                                    RK4, Dormand-Prince and Tsitouras at 1e-8,
+#                                    float32 and float64)
 #   <device>-<date>-placement.json   placements, slice layouts, warps per block
 #   <device>-<date>-scaling.json     batch size up to 2^23, system size, saves
 #   <device>-<date>-lorenz96.json    Lorenz-96 (40 states), KoBIE alone on CUDA
