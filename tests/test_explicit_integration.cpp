@@ -152,6 +152,34 @@ TEST(TEST_CATEGORY, explicit_one_failing_system_never_touches_the_others) {
   for (int sys = 0; sys < 3; ++sys) EXPECT_TRUE(m.status(sys) & kobie::status_max_steps);
 }
 
+TEST(TEST_CATEGORY, explicit_float32_fixed_steps_are_exact_rk4_and_fail_alone) {
+  // Float32 states: fixed steps check finiteness in float32. dy/dt = -k y
+  // with RK4 at step h multiplies y by R(-k h) = 1 + z + z^2/2 + z^3/6 +
+  // z^4/24 per step; k = -60 leaves float32's range after about 148 steps.
+  using System = kobie::systems::Decay;
+  IntegrationSettings s;
+  s.algorithm = "rk4";
+  s.controller = "fixed";
+  s.dt = 0.01;
+  s.duration = 3.0;
+  s.save_interval = 1.0;
+  const auto batch = Batch::grid<System>({{"k", {1.0, -60.0, 2.0}}});
+  const auto r = kobie::solve<float, std::tuple<tab::ClassicalRK4>>(Exec(), System{}, batch, s);
+  EXPECT_EQ(r.failures(), 1) << r.failure_summary();
+  EXPECT_EQ(r.status(0), 0);
+  EXPECT_TRUE(r.status(1) & kobie::status_nonfinite_state) << r.failure_summary();
+  EXPECT_EQ(r.status(2), 0);
+  auto rk4_power = [](double z, int steps) {
+    return std::pow(1 + z + z * z / 2 + z * z * z / 6 + z * z * z * z / 24, steps);
+  };
+  const auto h = host_outputs(r);
+  EXPECT_NEAR(h(3, 0, 0), rk4_power(-0.01, 300), 1e-5 * rk4_power(-0.01, 300));
+  EXPECT_NEAR(h(3, 0, 2), rk4_power(-0.02, 300), 1e-5 * rk4_power(-0.02, 300));
+  EXPECT_NEAR(h(1, 0, 1), rk4_power(0.6, 100), 1e-4 * rk4_power(0.6, 100))
+      << "partial results are kept";
+  EXPECT_TRUE(std::isnan(h(2, 0, 1))) << "saves after the failure are NaN";
+}
+
 TEST(TEST_CATEGORY, explicit_status_bits_step_too_small_and_stagnation) {
   using System = kobie::systems::Decay;
   // k = 1e5 needs steps below 3e-5 for stability: the controller cannot
