@@ -3,8 +3,9 @@
 /// \file
 /// The kernel shape: one lane = one system, lanes are Kokkos vector lanes.
 /// CUDA: `TeamPolicy(league, warps, 32)`, one lane per thread. Host:
-/// `TeamPolicy(league, 1)`, one thread walking its team's lanes with
-/// `ThreadVectorRange` (a SIMD loop across systems). See docs/ARCHITECTURE.md.
+/// `TeamPolicy<Schedule<Dynamic>>(league, 1)`, one thread walking its team's
+/// lanes in a counted SIMD loop across systems, teams handed out one at a
+/// time. See docs/ARCHITECTURE.md, *Execution model*.
 
 #include <kobie/buffer_registry.hpp>
 
@@ -70,15 +71,28 @@ LayoutOptions layout_options() {
   return o;
 }
 
-/// The team policy of a launch over `n_systems` systems: league, team size,
-/// vector length and the team scratch of the plan (one set_scratch_size per
-/// level, nothing else).
+/// The team policy type of a launch. Host teams are handed out to threads
+/// dynamically, one at a time: a batch's systems need different numbers of
+/// steps (a parameter sweep's stiffer end needs more), and a static split
+/// of the league left one thread idle while the other finished its harder
+/// half (docs/ARCHITECTURE.md, *Execution model*). CUDA schedules blocks
+/// itself.
 template <class ExecSpace>
-Kokkos::TeamPolicy<ExecSpace> make_team_policy(const ExecSpace& space, const LaunchPlan& plan,
-                                               std::int64_t n_systems) {
+using team_policy_t =
+    std::conditional_t<lanes_in_vector_passes<ExecSpace>::value,
+                       Kokkos::TeamPolicy<ExecSpace, Kokkos::Schedule<Kokkos::Dynamic>>,
+                       Kokkos::TeamPolicy<ExecSpace>>;
+
+/// The team policy of a launch over `n_systems` systems: league, team size,
+/// vector length, chunk (host: one team) and the team scratch of the plan
+/// (one set_scratch_size per level, nothing else).
+template <class ExecSpace>
+team_policy_t<ExecSpace> make_team_policy(const ExecSpace& space, const LaunchPlan& plan,
+                                          std::int64_t n_systems) {
   const std::int64_t league = (n_systems + plan.lanes_per_team - 1) / plan.lanes_per_team;
-  Kokkos::TeamPolicy<ExecSpace> policy(space, static_cast<int>(league), plan.team_size,
-                                       plan.vector_length);
+  team_policy_t<ExecSpace> policy(space, static_cast<int>(league), plan.team_size,
+                                  plan.vector_length);
+  if constexpr (lanes_in_vector_passes<ExecSpace>::value) policy.set_chunk_size(1);
   if (plan.team_scratch_bytes > 0)
     policy.set_scratch_size(plan.scratch_level, Kokkos::PerTeam(plan.team_scratch_bytes));
   return policy;
