@@ -6,11 +6,17 @@
 // end_to_end_ms. Fixed-step RK4 (float64 and float32) against the
 // hand-written loops of handwritten_lorenz.cpp, adaptive Dormand-Prince
 // against Boost.Odeint (odeint_lorenz.cpp), in the same binary and run.
+// The `_shuffled` runs take the same systems in a random order: the same
+// work, but a team's (host) or warp's (CUDA) lanes no longer need similar
+// numbers of steps, and a pass or warp runs until its slowest lane is done,
+// so their time over the sorted run's is what divergence costs.
 #include <kobie/kobie.hpp>
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 
 #include "lorenz_problem.hpp"
 
@@ -20,10 +26,11 @@ using Exec = Kokkos::DefaultExecutionSpace;
 
 template <class T>
 void BM_kobie_lorenz(benchmark::State& state, const char* algorithm, const char* controller,
-                     double tol) {
+                     double tol, bool shuffled) {
   const auto p = kobie_bench::lorenz_problem();
-  const auto batch =
-      kobie::Batch::grid<kobie::systems::Lorenz>({{"rho", kobie_bench::lorenz_rho(p.systems)}});
+  auto rho = kobie_bench::lorenz_rho(p.systems);
+  if (shuffled) std::shuffle(rho.begin(), rho.end(), std::mt19937_64(20261124));
+  const auto batch = kobie::Batch::grid<kobie::systems::Lorenz>({{"rho", rho}});
   using Memory = Exec::memory_space;
   Kokkos::View<T**, Kokkos::LayoutRight, Memory> y0("lorenz::y0", 3, p.systems);
   Kokkos::View<T**, Kokkos::LayoutRight, Memory> params("lorenz::params", 3, p.systems);
@@ -62,8 +69,9 @@ void BM_kobie_lorenz(benchmark::State& state, const char* algorithm, const char*
 }
 
 template <class T>
-void add(const char* name, const char* algorithm, const char* controller, double tol) {
-  benchmark::RegisterBenchmark(name, BM_kobie_lorenz<T>, algorithm, controller, tol)
+void add(const char* name, const char* algorithm, const char* controller, double tol,
+         bool shuffled = false) {
+  benchmark::RegisterBenchmark(name, BM_kobie_lorenz<T>, algorithm, controller, tol, shuffled)
       ->UseManualTime()
       ->Unit(benchmark::kMillisecond);
 }
@@ -79,6 +87,9 @@ const bool registered = [] {
   // 104, Tsitouras 128 against 97.
   add<float>("kobie/lorenz_dopri5_tol1e-8/float32", "dormand-prince-54", "pi", 1e-8);
   add<float>("kobie/lorenz_tsit5_tol1e-8/float32", "tsitouras-54", "pi", 1e-8);
+  add<double>("kobie/lorenz_dopri5_tol1e-8_shuffled/float64", "dormand-prince-54", "pi", 1e-8,
+              true);
+  add<float>("kobie/lorenz_dopri5_tol1e-8_shuffled/float32", "dormand-prince-54", "pi", 1e-8, true);
   return true;
 }();
 

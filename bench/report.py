@@ -95,6 +95,8 @@ ANCHOR_RUNS = (
     ("lorenz_rk4", "RK4, dt 1e-3", {"float32": 15.0, "float64": 30.0}),
     ("lorenz_dopri5_tol1e-8", "Dormand-Prince 5(4), tol 1e-8", {"float32": 40.0}),
     ("lorenz_tsit5_tol1e-8", "Tsitouras 5(4), tol 1e-8", {"float32": 40.0}),
+    # the Dormand-Prince systems in a random order: what lane divergence costs
+    ("lorenz_dopri5_tol1e-8_shuffled", "same DP, systems shuffled", {}),
 )
 
 
