@@ -73,7 +73,7 @@ LayoutOptions layout_options() {
 
 /// The team policy type of a launch. Host teams are handed out to threads
 /// dynamically, one at a time: a batch's systems need different numbers of
-/// steps (a parameter sweep's stiffer end needs more), and a static split
+/// steps (one end of a parameter sweep often needs more), and a static split
 /// of the league left one thread idle while the other finished its harder
 /// half (docs/ARCHITECTURE.md, *Execution model*). CUDA schedules blocks
 /// itself.
