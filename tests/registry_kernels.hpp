@@ -112,7 +112,7 @@ KOKKOS_INLINE_FUNCTION void visit_tree(const M& mem, std::int64_t system, int& e
 template <class P, class Root, class Exec>
 struct PatternKernel {
   static constexpr bool vector_passes = kobie::lanes_in_vector_passes<Exec>::value;
-  using member_type = typename Kokkos::TeamPolicy<Exec>::member_type;
+  using member_type = typename kobie::team_policy_t<Exec>::member_type;
 
   kobie::AllocatorTable<Root> table;
   kobie::LaunchPlan plan;

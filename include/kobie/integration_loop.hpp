@@ -158,7 +158,7 @@ struct IntegrationKernel {
   using Step = ErkStep<Tab, System, T>;
   using Loop = IntegrationLoop<System, Step, T>;
   using memory_space = typename ExecSpace::memory_space;
-  using member_type = typename Kokkos::TeamPolicy<ExecSpace>::member_type;
+  using member_type = typename team_policy_t<ExecSpace>::member_type;
   static constexpr bool vector_passes = lanes_in_vector_passes<ExecSpace>::value;
   static constexpr int n = System::n_states;
 
