@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "registry_components.hpp"
 #include "registry_kernels.hpp"
 
@@ -134,5 +137,56 @@ TEST(TEST_CATEGORY, registry_patterns_detect_overlap) {
   for (std::int64_t s = 0; s < n; ++s) total += host(s);
   EXPECT_GT(total, 0);
 }
+
+#if KOBIE_SIMD_PACKS
+// Host compilers: a pack of W systems computes what W scalar evaluations
+// compute (arithmetic to the rounding of a differently contracted
+// multiply-add, kobie::math's functions exactly), and a PackView reads and
+// writes lanes j..j+W-1 of an interleaved buffer in place. (The integration
+// path on packs is tested end to end in test_explicit_integration.cpp.)
+template <class T, int W>
+void check_pack_arithmetic() {
+  using P = kobie::Pack<T, W>;
+  T xs[W], ys[W];
+  for (int w = 0; w < W; ++w) {
+    xs[w] = T(0.3) + T(0.7) * T(w);
+    ys[w] = T(-1.1) + T(0.45) * T(w * w);
+  }
+  const P x = P::load(xs), y = P::load(ys);
+  const P r = (x - y) * x - y / T(3) + 2.0 * x - 1;
+  const P m = kobie::math::sin(x) + kobie::math::cos(y) * kobie::math::exp(-x) +
+              kobie::math::log(x) + kobie::math::tanh(y) + kobie::math::sqrt(x) +
+              kobie::math::fabs(y) + kobie::math::pow(x, 2.5) + kobie::math::pow(x, x);
+  for (int w = 0; w < W; ++w) {
+    const T a = xs[w], b = ys[w];
+    const T expect_r = (a - b) * a - b / T(3) + T(2.0) * a - T(1);
+    EXPECT_NEAR(r[w], expect_r, 4 * std::numeric_limits<T>::epsilon() * (1 + std::abs(expect_r)))
+        << w;
+    namespace km = kobie::math;
+    const T expect_m = T(km::sin(a)) + T(km::cos(b)) * T(km::exp(-a)) + T(km::log(a)) +
+                       T(km::tanh(b)) + T(km::sqrt(a)) + T(km::fabs(b)) + T(km::pow(a, T(2.5))) +
+                       T(km::pow(a, a));
+    EXPECT_NEAR(m[w], expect_m, 16 * std::numeric_limits<T>::epsilon() * (1 + std::abs(expect_m)))
+        << w;
+  }
+  // A view of lanes 4..4+W-1 of a buffer with 2W lanes interleaved.
+  constexpr int lanes = 2 * W, n = 3;
+  T buffer[n * lanes];
+  for (int i = 0; i < n * lanes; ++i) buffer[i] = T(i);
+  const kobie::PackView<T, W, n> view{buffer + W, lanes};
+  for (int i = 0; i < n; ++i) {
+    const P element = view[i];
+    for (int w = 0; w < W; ++w) EXPECT_EQ(element[w], T(i * lanes + W + w)) << i << " " << w;
+    view[i] = element * 2.0;
+  }
+  for (int i = 0; i < n * lanes; ++i) EXPECT_EQ(buffer[i], T(i % lanes >= W ? 2 * i : i)) << i;
+}
+
+TEST(TEST_CATEGORY, simd_packs_compute_each_system_as_scalar_code) {
+  check_pack_arithmetic<double, kobie::Impl::pack_width<double>>();
+  check_pack_arithmetic<float, kobie::Impl::pack_width<float>>();
+  check_pack_arithmetic<double, 2>();
+}
+#endif
 
 }  // namespace

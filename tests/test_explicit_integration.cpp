@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -611,6 +612,67 @@ TEST(TEST_CATEGORY, explicit_fixed_steps_give_the_same_bits_on_every_host_path) 
       }
     }
   }
+}
+
+TEST(TEST_CATEGORY, explicit_large_systems_on_simd_packs_give_the_per_lane_bits) {
+  // Host fixed steps of a large system that allows it (Lorenz-96, 40 states)
+  // run its lanes as SIMD packs in interleaved slices; contiguous slices run
+  // them one by one. 70 systems: the last team's 6 lanes are a pack and two
+  // tail lanes. Systems 1, 3 and 6 start with one state large enough to
+  // overflow, each at its own step: their team replays the failed pack chunk
+  // lane by lane and stays per lane, while the later teams keep their pack
+  // results. Outputs, counters and end states must agree bitwise, also for
+  // an FSAL tableau (whose saved derivative the pack path updates) and for
+  // several team sizes. CUDA runs both layouts per lane.
+  using System = kobie::systems::Lorenz96<40>;
+  std::vector<std::vector<double>> states, parameters;
+  for (int i = 0; i < 70; ++i) {
+    std::vector<double> y = System::default_state();
+    y[5] += 0.01 * i;
+    y[1] = i == 1 ? 500.0 : i == 3 ? 1000.0 : i == 6 ? 1e6 : y[1];
+    states.push_back(y);
+    parameters.push_back({2.0 + 0.1 * i});
+  }
+  const auto batch = Batch::verbatim<System>(states, parameters);
+  const bool host_space = std::is_same<typename Exec::memory_space, Kokkos::HostSpace>::value;
+  // float64 (packs of 4 on AVX2) and float32 (packs of 8)
+  auto check = [&](auto precision, const char* algorithm, int lanes) {
+    using T = decltype(precision);
+    IntegrationSettings s;
+    s.algorithm = algorithm;
+    s.controller = "fixed";
+    s.duration = 1.0;
+    s.save_interval = 0.3;
+    s.dt = 0.007;  // does not divide 0.3: landing steps
+    s.lanes_per_team = lanes;
+    s.shared_layout = "auto";  // interleaved for fixed steps on packs
+    const auto a = kobie::solve_to_host<T, DopriRk4>(Exec(), System{}, batch, s);
+    EXPECT_NE(a.launch_report.find("interleaved slices"), std::string::npos) << a.launch_report;
+    s.shared_layout = "contiguous";
+    const auto b = kobie::solve_to_host<T, DopriRk4>(Exec(), System{}, batch, s);
+    const std::string what = std::string(algorithm) + " lanes " + std::to_string(lanes) +
+                             (sizeof(T) == 4 ? " float32" : " float64");
+    EXPECT_EQ(a.failures(), 3) << what;
+    // (the overflowing systems fail at different steps)
+    std::vector<int> failed_at;
+    for (int i : {1, 3, 6}) failed_at.push_back(a.stats(kobie::stat_accepted, i));
+    EXPECT_NE(*std::min_element(failed_at.begin(), failed_at.end()),
+              *std::max_element(failed_at.begin(), failed_at.end()))
+        << what;
+    auto same = [](const auto& x, const auto& y) {
+      return x.size() == y.size() &&
+             std::memcmp(x.data(), y.data(), x.size() * sizeof(*x.data())) == 0;
+    };
+    EXPECT_TRUE(same(a.outputs, b.outputs)) << what;
+    EXPECT_TRUE(same(a.stats, b.stats)) << what;
+    EXPECT_TRUE(same(a.end_state.states, b.end_state.states)) << what;
+    EXPECT_TRUE(same(a.end_state.clocks, b.end_state.clocks)) << what;
+  };
+  for (const char* algorithm : {"rk4", "dormand-prince-54"}) {
+    for (int lanes : host_space ? std::vector<int>{0, 8, 32} : std::vector<int>{0})
+      check(double(), algorithm, lanes);
+  }
+  check(float(), "rk4", 0);
 }
 
 TEST(TEST_CATEGORY, explicit_results_do_not_depend_on_buffer_placement) {

@@ -25,6 +25,7 @@
 
 #include <kobie/buffer_registry.hpp>
 #include <kobie/buffer_types.hpp>
+#include <kobie/simd_pack.hpp>
 #include <kobie/team_launch.hpp>
 
 #include <Kokkos_Core.hpp>
@@ -47,7 +48,9 @@ namespace kobie {
 template <class T, int N>
 struct LocalArray {
   static constexpr int extent = N;
-  T data[N > 0 ? N : 1];
+  // (packs aligned to their size: the pack type itself is unaligned, to be
+  // read in place from any W consecutive elements)
+  alignas(Impl::is_pack<T>::value ? sizeof(T) : alignof(T)) T data[N > 0 ? N : 1];
   KOKKOS_FORCEINLINE_FUNCTION T& operator[](int i) { return data[i]; }
   KOKKOS_FORCEINLINE_FUNCTION const T& operator[](int i) const { return data[i]; }
   KOKKOS_INLINE_FUNCTION static constexpr int size() { return N; }
@@ -62,6 +65,20 @@ struct StridedView {
   T* ptr;
   std::int64_t stride;
   KOKKOS_FORCEINLINE_FUNCTION T& operator[](int i) const { return ptr[i * stride]; }
+  KOKKOS_INLINE_FUNCTION static constexpr int size() { return N; }
+};
+
+/// A buffer of W consecutive lanes (systems) as packs: element i is the
+/// `Pack<T, W>` at `ptr + i * stride`, lanes j..j+W-1 of it at W consecutive
+/// addresses (interleaved shared slices, persistent storage).
+template <class T, int W, int N>
+struct PackView {
+  static constexpr int extent = N;
+  T* ptr;
+  std::int64_t stride;
+  KOKKOS_FORCEINLINE_FUNCTION Pack<T, W>& operator[](int i) const {
+    return *reinterpret_cast<Pack<T, W>*>(ptr + i * stride);
+  }
   KOKKOS_INLINE_FUNCTION static constexpr int size() { return N; }
 };
 
@@ -421,8 +438,11 @@ class PersistentStorage {
 /// with a constant lane step, the form GCC vectorises).
 enum class SliceLayoutKnown : int { at_run_time = -1, contiguous = 0, interleaved = 1 };
 
+/// `Width` > 1: the buffers of `Width` consecutive lanes, from the first
+/// one's context, as packs (`LocalArray<Pack<T, Width>, N>`, `PackView`),
+/// for the host's pack path (kobie/simd_pack.hpp); interleaved slices only.
 template <class P, class C, bool VectorPasses, class Root, int SlotBase = 0,
-          SliceLayoutKnown Layout = SliceLayoutKnown::at_run_time>
+          SliceLayoutKnown Layout = SliceLayoutKnown::at_run_time, int Width = 1>
 struct Memory {
   using placement = P;
   using component = C;
@@ -440,23 +460,35 @@ struct Memory {
   }
 
   /// Buffer `I` of the component: LocalArray for local buffers (uninitialised),
-  /// StridedView for shared and persistent ones.
+  /// StridedView for shared and persistent ones (PackView for `Width` > 1).
   template <int I>
   KOKKOS_FORCEINLINE_FUNCTION auto get() const {
     static_assert(I >= 0 && I < C::buffer_count, "buffer index out of range");
+    static_assert(Width == 1 || Layout == SliceLayoutKnown::interleaved,
+                  "packs of lanes need interleaved shared slices");
     constexpr BufferInfo info = C::buffer(I);
     constexpr Impl::Resolution res = Impl::resolve_buffer<P, C, VectorPasses>(I);
     using T = typename element_of<info.type>::type;
     constexpr int slot = SlotBase + I;
     if constexpr (res.location == Location::local) {
-      return LocalArray<T, info.size>{};
-    } else if constexpr (res.location == Location::shared) {
-      constexpr int target_slot = res.inside_target ? SlotBase + info.alias_of : slot;
-      constexpr int skip =
-          res.inside_target ? Impl::alias_element_offset<P, C, VectorPasses>(I) : 0;
-      return shared_view<T, info.size>(table.offset[target_slot], skip);
+      if constexpr (Width > 1)
+        return LocalArray<Pack<T, Width>, info.size>{};
+      else
+        return LocalArray<T, info.size>{};
     } else {
-      return persistent_view<T, info.size>(table.offset[slot]);
+      StridedView<T, info.size> view;
+      if constexpr (res.location == Location::shared) {
+        constexpr int target_slot = res.inside_target ? SlotBase + info.alias_of : slot;
+        constexpr int skip =
+            res.inside_target ? Impl::alias_element_offset<P, C, VectorPasses>(I) : 0;
+        view = shared_view<T, info.size>(table.offset[target_slot], skip);
+      } else {
+        view = persistent_view<T, info.size>(table.offset[slot]);
+      }
+      if constexpr (Width > 1)
+        return PackView<T, Width, info.size>{view.ptr, view.stride};
+      else
+        return view;
     }
   }
 
@@ -487,7 +519,7 @@ struct Memory {
     using List = typename Impl::children_of<C>::type;
     using Child = typename Impl::list_at<K, List>::type;
     constexpr int base = SlotBase + C::buffer_count + Impl::list_at<K, List>::slots_before;
-    return Memory<P, Child, VectorPasses, Root, base, Layout>{table, ctx};
+    return Memory<P, Child, VectorPasses, Root, base, Layout, Width>{table, ctx};
   }
 
  private:
@@ -532,6 +564,14 @@ template <class P, bool VectorPasses, class Root,
           SliceLayoutKnown Layout = SliceLayoutKnown::at_run_time>
 KOKKOS_FORCEINLINE_FUNCTION Memory<P, Root, VectorPasses, Root, 0, Layout> root_memory(
     const AllocatorTable<Root>& table, const LaneContext& ctx) {
+  return {table, ctx};
+}
+
+/// The memory of the root component for lanes ctx.lane .. ctx.lane + W - 1
+/// as packs (interleaved slices; ctx is the first lane's).
+template <class P, bool VectorPasses, class Root, int W>
+KOKKOS_FORCEINLINE_FUNCTION Memory<P, Root, VectorPasses, Root, 0, SliceLayoutKnown::interleaved, W>
+pack_memory(const AllocatorTable<Root>& table, const LaneContext& ctx) {
   return {table, ctx};
 }
 

@@ -278,7 +278,8 @@ struct ErkStep {
                                                           const YN& y_new, const K& k, T th,
                                                           const Tolerances<n>& tol,
                                                           const Log& log) {
-    if constexpr (Tab::error_order == 0) {
+    if constexpr (Tab::error_order == 0 || Impl::is_pack<T>::value) {
+      // (packs of systems take fixed steps only: no controller reads it)
       (void)mem, (void)y, (void)y_new, (void)k, (void)th, (void)tol, (void)log;
       return 0.0;
     } else {

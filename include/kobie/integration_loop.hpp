@@ -161,6 +161,12 @@ struct IntegrationKernel {
   using member_type = typename team_policy_t<ExecSpace>::member_type;
   static constexpr bool vector_passes = lanes_in_vector_passes<ExecSpace>::value;
   static constexpr int n = System::n_states;
+  /// Host fixed steps of a large system that allows it run its lanes as
+  /// SIMD packs (kobie/simd_pack.hpp): its per-lane step, with a loop over
+  /// states, would not vectorise across lanes.
+  static constexpr bool use_packs = KOBIE_SIMD_PACKS && vector_passes &&
+                                    Impl::allows_simd_packs<System>::value &&
+                                    n > Impl::unroll_limit;
 
   System system;
   AllocatorTable<Loop> table;
@@ -542,6 +548,11 @@ struct IntegrationKernel {
       const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
       return root_memory<Placement, vector_passes, Loop, Known>(tbl, ctx);
     };
+    // Lanes lane .. lane + W - 1 as packs.
+    auto pack_of = [&](int lane, auto width) KOBIE_INLINE_LAMBDA {
+      const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
+      return pack_memory<Placement, vector_passes, Loop, decltype(width)::value>(tbl, ctx);
+    };
     // Are the active lanes together, and how many attempts may they make?
     bool was_active[max_lanes];
     int accepted_before[max_lanes];
@@ -589,14 +600,37 @@ struct IntegrationKernel {
     int passes = 0;
     // One step of every lane. Checked: a lane whose proposal is not finite
     // fails there and keeps its state, as in `advance`. Unchecked: every
-    // lane takes its proposal (all lanes alive, see below).
+    // lane takes its proposal (all lanes alive, see below); a large system
+    // that allows it steps its lanes as packs of W, the rest one by one.
     auto pass = [&](double h, auto checked) KOBIE_INLINE_LAMBDA {
       constexpr bool check = decltype(checked)::value;
+      int lane_begin = 0;
+      if constexpr (!check && use_packs) {
+        constexpr int W = Impl::pack_width<T>;
+        lane_begin = count - count % W;
+        for (int lane = 0; lane < lane_begin; lane += W) {
+          const auto mem = pack_of(lane, std::integral_constant<int, W>{});
+          auto y = mem.template get<Loop::state>();
+          auto fsal = step_memory(mem).template get<Step::fsal_rhs>();
+          auto p = mem.template get<Loop::parameters>();
+          const T* values = e.parameters + (first + lane);
+          Impl::for_n<System::n_parameters>([&](const int j) KOBIE_INLINE_LAMBDA {
+            p[j] = Pack<T, W>::load(values + j * e.n_systems);
+          });
+          auto dv = mem.template get<Loop::driver_values>();
+          auto y_new = mem.template get<Loop::proposal>();
+          int evals = 0;
+          ErkStep<Tab, System, Pack<T, W>>::template attempt<true>(
+              step_memory(mem), t, h, y, y_new, fsal, rhs_of(e, p, dv), e.cfg.tolerances,
+              [](double) { return true; }, evals, NoLog{});
+          Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { y[i] = y_new[i]; });
+        }
+      }
       // (an OR of integers: a floating-point sum would be added up lane by
       // lane, in order)
       LaneFlag failures = 0;
       KOBIE_VECTOR_HOT_LOOP
-      for (int lane = 0; lane < count; ++lane) {
+      for (int lane = lane_begin; lane < count; ++lane) {
         const auto mem = lane_of(lane);
         auto l = lane_buffers(mem);
         const bool act = !check || alive[lane] != 0;

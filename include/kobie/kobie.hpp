@@ -14,6 +14,7 @@
 #include <kobie/integration_loop.hpp>
 #include <kobie/runtime_info.hpp>
 #include <kobie/settings.hpp>
+#include <kobie/simd_pack.hpp>
 #include <kobie/solve.hpp>
 #include <kobie/summaries.hpp>
 #include <kobie/system.hpp>

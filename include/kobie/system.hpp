@@ -34,6 +34,12 @@
 /// plain numbers, functions as `kobie::math::sin` etc., whose dual overloads
 /// a system header sees by including <kobie/kobie.hpp> (or <kobie/dual.hpp>)
 /// before it. Branches on comparisons are fine (duals compare by value).
+///
+/// Optional: `static constexpr bool simd_packs = true;` declares the
+/// right-hand side branch-free arithmetic (no comparison of state or
+/// parameter values), so that host fixed steps of a large system (more
+/// states than Impl::unroll_limit) evaluate it on `kobie::Pack`s of systems
+/// (kobie/simd_pack.hpp), several systems per vector instruction.
 
 #include <Kokkos_Macros.hpp>
 

@@ -204,6 +204,8 @@ template <int N = 40>
 struct Lorenz96 {
   static_assert(N >= 4, "Lorenz-96 needs at least 4 states");
   static constexpr int n_states = N, n_parameters = 1, n_observables = 0, n_drivers = 0;
+  /// Branch-free arithmetic: host fixed steps may run it on SIMD packs.
+  static constexpr bool simd_packs = true;
   static const char* name() { return N == 40 ? "lorenz96" : "lorenz96-n"; }
   static std::vector<std::string> parameter_names() { return {"F"}; }
   static std::vector<double> default_state() {
