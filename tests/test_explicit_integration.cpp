@@ -645,9 +645,11 @@ TEST(TEST_CATEGORY, explicit_large_systems_on_simd_packs_give_the_per_lane_bits)
     s.save_interval = 0.3;
     s.dt = 0.007;  // does not divide 0.3: landing steps
     s.lanes_per_team = lanes;
-    s.shared_layout = "auto";  // interleaved for fixed steps on packs
+    s.shared_layout = "auto";  // interleaved for fixed steps on packs (and on CUDA)
     const auto a = kobie::solve_to_host<T, DopriRk4>(Exec(), System{}, batch, s);
-    EXPECT_NE(a.launch_report.find("interleaved slices"), std::string::npos) << a.launch_report;
+    // (nvcc compiles no packs: its host backends run the lanes one by one)
+    if (!host_space || KOBIE_SIMD_PACKS)
+      EXPECT_NE(a.launch_report.find("interleaved slices"), std::string::npos) << a.launch_report;
     s.shared_layout = "contiguous";
     const auto b = kobie::solve_to_host<T, DopriRk4>(Exec(), System{}, batch, s);
     const std::string what = std::string(algorithm) + " lanes " + std::to_string(lanes) +

@@ -548,11 +548,13 @@ struct IntegrationKernel {
       const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
       return root_memory<Placement, vector_passes, Loop, Known>(tbl, ctx);
     };
+#if KOBIE_SIMD_PACKS
     // Lanes lane .. lane + W - 1 as packs.
     auto pack_of = [&](int lane, auto width) KOBIE_INLINE_LAMBDA {
       const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
       return pack_memory<Placement, vector_passes, Loop, decltype(width)::value>(tbl, ctx);
     };
+#endif
     // Are the active lanes together, and how many attempts may they make?
     bool was_active[max_lanes];
     int accepted_before[max_lanes];
@@ -605,6 +607,7 @@ struct IntegrationKernel {
     auto pass = [&](double h, auto checked) KOBIE_INLINE_LAMBDA {
       constexpr bool check = decltype(checked)::value;
       int lane_begin = 0;
+#if KOBIE_SIMD_PACKS  // (nvcc instantiates discarded branches of this lambda)
       if constexpr (!check && use_packs) {
         constexpr int W = Impl::pack_width<T>;
         lane_begin = count - count % W;
@@ -626,6 +629,7 @@ struct IntegrationKernel {
           Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { y[i] = y_new[i]; });
         }
       }
+#endif
       // (an OR of integers: a floating-point sum would be added up lane by
       // lane, in order)
       LaneFlag failures = 0;
