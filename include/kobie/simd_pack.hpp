@@ -13,7 +13,10 @@
 /// A system opts in with `static constexpr bool simd_packs = true;`: its
 /// right-hand side then has to be arithmetic and kobie::math functions only,
 /// with no branch on a state or parameter value (a comparison of packs is
-/// not a bool; none is provided). Host compilers with GCC's vector
+/// not a bool; none is provided). A number mixed with a pack is converted to
+/// T first (as for `Dual`): in float32, `0.1 * y[0]` rounds 0.1 to float on
+/// packs where plain float code multiplies in double, so write `T(0.1)` for
+/// the same bits on both paths. Host compilers with GCC's vector
 /// extensions only (GCC, clang); under nvcc (`__CUDACC__`) the type is only
 /// declared and no code path uses it.
 ///
