@@ -648,8 +648,9 @@ TEST(TEST_CATEGORY, explicit_large_systems_on_simd_packs_give_the_per_lane_bits)
     s.shared_layout = "auto";  // interleaved for fixed steps on packs (and on CUDA)
     const auto a = kobie::solve_to_host<T, DopriRk4>(Exec(), System{}, batch, s);
     // (nvcc compiles no packs: its host backends run the lanes one by one)
-    if (!host_space || KOBIE_SIMD_PACKS)
+    if (!host_space || KOBIE_SIMD_PACKS) {
       EXPECT_NE(a.launch_report.find("interleaved slices"), std::string::npos) << a.launch_report;
+    }
     s.shared_layout = "contiguous";
     const auto b = kobie::solve_to_host<T, DopriRk4>(Exec(), System{}, batch, s);
     const std::string what = std::string(algorithm) + " lanes " + std::to_string(lanes) +
