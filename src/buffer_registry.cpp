@@ -427,8 +427,10 @@ std::string BufferLayout::report() const {
 LaunchPlan plan_launch(const BufferLayout& layout, const LaunchLimits& limits,
                        SharedSliceLayout shared_layout) {
   if (limits.preferred_lanes < 1 || limits.min_lanes < 1 ||
-      limits.min_lanes > limits.preferred_lanes)
-    throw std::invalid_argument("kobie: launch limits need 1 <= min_lanes <= preferred_lanes");
+      limits.min_lanes > limits.preferred_lanes || limits.level1_lanes < 0)
+    throw std::invalid_argument(
+        "kobie: launch limits need 1 <= min_lanes <= preferred_lanes and level1_lanes >= 0");
+  const int level1_lanes = limits.level1_lanes > 0 ? limits.level1_lanes : limits.preferred_lanes;
   auto make = [&](int lanes, int level) {
     LaunchPlan p;
     p.lanes_per_team = lanes;
@@ -443,8 +445,8 @@ LaunchPlan plan_launch(const BufferLayout& layout, const LaunchLimits& limits,
   };
   for (int lanes = limits.preferred_lanes; lanes >= limits.min_lanes; lanes /= 2)
     if (layout.shared_bytes_per_team(lanes) <= limits.level0_bytes) return make(lanes, 0);
-  if (layout.shared_bytes_per_team(limits.preferred_lanes) <= limits.level1_bytes)
-    return make(limits.preferred_lanes, 1);
+  if (layout.shared_bytes_per_team(level1_lanes) <= limits.level1_bytes)
+    return make(level1_lanes, 1);
 
   std::vector<const PlacedBuffer*> shared;
   for (const auto& b : layout.buffers())
@@ -455,9 +457,8 @@ LaunchPlan plan_launch(const BufferLayout& layout, const LaunchLimits& limits,
   msg << "kobie: the shared buffers need " << layout.shared_bytes_per_lane() << " bytes per lane; "
       << limits.min_lanes << " lanes per team (" << layout.shared_bytes_per_team(limits.min_lanes)
       << " bytes) exceed team scratch level 0 (" << limits.level0_bytes << " bytes) and "
-      << limits.preferred_lanes << " lanes ("
-      << layout.shared_bytes_per_team(limits.preferred_lanes) << " bytes) exceed level 1 ("
-      << limits.level1_bytes << " bytes). Largest shared buffers:";
+      << level1_lanes << " lanes (" << layout.shared_bytes_per_team(level1_lanes)
+      << " bytes) exceed level 1 (" << limits.level1_bytes << " bytes). Largest shared buffers:";
   for (std::size_t i = 0; i < shared.size() && i < 5; ++i)
     msg << (i ? "," : "") << " " << shared[i]->declaration.owner << "/"
         << shared[i]->declaration.name << " (" << shared[i]->bytes << " B)";

@@ -221,14 +221,17 @@ TEST(TEST_CATEGORY, registry_launch_plan_fits_halves_spills_then_fails) {
   EXPECT_LE(plan.team_scratch_bytes, limits.level0_bytes);
   EXPECT_EQ(plan.scratch_level, 0);
 
-  // Too large for level 0 even at the minimum: level 1 at the preferred count.
+  // Too large for level 0 even at the minimum: level 1 at the backend's
+  // level-1 count (host: 16; CUDA: the preferred count).
+  const int level1_lanes = limits.level1_lanes > 0 ? limits.level1_lanes : limits.preferred_lanes;
   r.update_size("step", "small", 2 * limits.level0_bytes / limits.min_lanes / 8);
   plan = kobie::plan_launch(r.layout("step"), limits);
   EXPECT_EQ(plan.scratch_level, 1);
-  EXPECT_EQ(plan.lanes_per_team, limits.preferred_lanes);
+  EXPECT_EQ(plan.lanes_per_team, level1_lanes);
+  EXPECT_EQ(plan.lanes_per_team, kobie::lanes_in_vector_passes<Exec>::value ? 16 : 256);
 
   // Too large for level 1: an error naming the largest shared buffers.
-  r.add({"step", "huge", 2 * limits.level1_bytes / limits.preferred_lanes / 8, ElementType::float64,
+  r.add({"step", "huge", 2 * limits.level1_bytes / level1_lanes / 8, ElementType::float64,
          Location::shared});
   expect_error<std::length_error>([&] { kobie::plan_launch(r.layout("step"), limits); },
                                   {"step/huge", "step/small", "level 0", "level 1"});

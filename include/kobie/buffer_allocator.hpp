@@ -448,6 +448,7 @@ struct Memory {
   using component = C;
   static constexpr bool vector_passes = VectorPasses;
   static constexpr int slot_base = SlotBase;
+  static constexpr int width = Width;  ///< lanes per element: 1, or a pack's W
   static constexpr int child_count = Impl::list_size<typename Impl::children_of<C>::type>::value;
 
   const AllocatorTable<Root>& table;

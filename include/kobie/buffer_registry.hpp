@@ -172,6 +172,7 @@ struct LaunchLimits {
   std::int64_t level1_bytes = 0;  ///< team scratch level 1 capacity
   int preferred_lanes = 64;       ///< lanes per team to start from
   int min_lanes = 8;              ///< fewest lanes per team before spilling to level 1
+  int level1_lanes = 0;           ///< lanes per team after a spill (0: preferred_lanes)
   int lanes_per_thread = 0;       ///< lanes one team thread walks (CUDA: 32; 0: all of the team's)
   int policy_vector_length = 1;   ///< the TeamPolicy's vector length (CUDA: 32, host: 1)
   bool lanes_in_vector_passes = true;
@@ -190,8 +191,8 @@ struct LaunchPlan {
 
 /// Chooses lanes per team so that the layout's shared region fits level 0,
 /// halving from the preferred count down to the minimum; then spills it to
-/// level 1 at the preferred count; then throws std::length_error naming the
-/// largest shared buffers.
+/// level 1 at `level1_lanes` (or the preferred count); then throws
+/// std::length_error naming the largest shared buffers.
 LaunchPlan plan_launch(const BufferLayout& layout, const LaunchLimits& limits,
                        SharedSliceLayout shared_layout = SharedSliceLayout::interleaved);
 

@@ -246,13 +246,16 @@ struct IntegrationKernel {
     };
   }
 
+  /// The parameters of system `sys`, or of the pack of systems sys ..
+  /// sys + W - 1 for a memory of packs (Mem::width = W).
   template <class Mem>
   KOKKOS_FORCEINLINE_FUNCTION static auto parameters_of(const Env& e, const Mem& mem,
                                                         std::int64_t sys) {
     auto p = mem.template get<Loop::parameters>();
     const T* values = e.parameters + sys;
-    Impl::for_n<System::n_parameters>([&](const int j)
-                                          KOBIE_INLINE_LAMBDA { p[j] = values[j * e.n_systems]; });
+    Impl::for_n<System::n_parameters>([&](const int j) KOBIE_INLINE_LAMBDA {
+      p[j] = Impl::load_lanes<Mem::width>(values + j * e.n_systems);
+    });
     return p;
   }
 
@@ -600,26 +603,22 @@ struct IntegrationKernel {
     // settled from the number of passes, a failing lane's at its pass.
     constexpr int evals_per_attempt = Step::rhs_evals_per_attempt;
     int passes = 0;
-    // One step of every lane. Checked: a lane whose proposal is not finite
-    // fails there and keeps its state, as in `advance`. Unchecked: every
-    // lane takes its proposal (all lanes alive, see below); a large system
-    // that allows it steps its lanes as packs of W, the rest one by one.
-    auto pass = [&](double h, auto checked) KOBIE_INLINE_LAMBDA {
+    // One step of lanes [lo, hi). Checked: a lane whose proposal is not
+    // finite fails there and keeps its state, as in `advance`. Unchecked:
+    // every lane takes its proposal (all lanes alive, see below); a large
+    // system that allows it steps its lanes as packs of W, the rest one by one.
+    auto pass = [&](double h, auto checked, int lo, int hi) KOBIE_INLINE_LAMBDA {
       constexpr bool check = decltype(checked)::value;
-      int lane_begin = 0;
+      int lane_begin = lo;
 #if KOBIE_SIMD_PACKS  // (nvcc instantiates discarded branches of this lambda)
       if constexpr (!check && use_packs) {
         constexpr int W = Impl::pack_width<T>;
-        lane_begin = count - count % W;
-        for (int lane = 0; lane < lane_begin; lane += W) {
+        lane_begin = hi - (hi - lo) % W;
+        for (int lane = lo; lane < lane_begin; lane += W) {
           const auto mem = pack_of(lane, std::integral_constant<int, W>{});
           auto y = mem.template get<Loop::state>();
           auto fsal = step_memory(mem).template get<Step::fsal_rhs>();
-          auto p = mem.template get<Loop::parameters>();
-          const T* values = e.parameters + (first + lane);
-          Impl::for_n<System::n_parameters>([&](const int j) KOBIE_INLINE_LAMBDA {
-            p[j] = Pack<T, W>::load(values + j * e.n_systems);
-          });
+          const auto p = parameters_of(e, mem, first + lane);
           auto dv = mem.template get<Loop::driver_values>();
           auto y_new = mem.template get<Loop::proposal>();
           int evals = 0;
@@ -634,7 +633,7 @@ struct IntegrationKernel {
       // lane, in order)
       LaneFlag failures = 0;
       KOBIE_VECTOR_HOT_LOOP
-      for (int lane = lane_begin; lane < count; ++lane) {
+      for (int lane = lane_begin; lane < hi; ++lane) {
         const auto mem = lane_of(lane);
         auto l = lane_buffers(mem);
         const bool act = !check || alive[lane] != 0;
@@ -664,7 +663,7 @@ struct IntegrationKernel {
       }
       if (check && failures != 0) {
         // Rare: the lanes that failed in this pass stop here, as in `advance`.
-        for (int lane = 0; lane < count; ++lane) {
+        for (int lane = lo; lane < hi; ++lane) {
           auto l = lane_buffers(lane_of(lane));
           if (!was_active[lane] || alive[lane] != 0 || l.counters[Loop::c_status] != 0) continue;
           l.counters[Loop::c_status] |= int(status_nonfinite_state);
@@ -674,12 +673,12 @@ struct IntegrationKernel {
         }
       }
     };
-    // The next step of the sequence, as one pass. False (and nothing done):
-    // the step would stagnate.
-    auto step = [&](auto checked) KOBIE_INLINE_LAMBDA {
+    // The next step of the sequence, as one pass over lanes [lo, hi). False
+    // (and nothing done): the step would stagnate.
+    auto step = [&](auto checked, int lo, int hi) KOBIE_INLINE_LAMBDA {
       double t_next = t, dt_next = dt, h;
       if (!step_from(t_next, dt_next, h)) return false;
-      pass(h, checked);
+      pass(h, checked, lo, hi);
       ++passes;
       t = t_next;
       dt = dt_next;
@@ -690,61 +689,79 @@ struct IntegrationKernel {
     // check is therefore made once per `chunk_passes` unchecked passes, on
     // the states: a state that was not finite after some step of the chunk
     // is still not finite at its end, because every step adds to it
-    // (y + h sum b_j k_j: inf + x and NaN + x are never finite). When one
-    // is found, the chunk is undone from a copy of the states (and FSAL
-    // derivatives) and replayed checked, which fails each lane at exactly
-    // its step. Only when every lane takes part and the copy fits.
+    // (y + h sum b_j k_j: inf + x and NaN + x are never finite). The chunk
+    // runs block by block of lanes, each block from a copy of its states
+    // (and FSAL derivatives): all lanes when the copy holds them, else as
+    // many as it holds, a multiple of the pack width (the same steps for
+    // every block, so the same bits). A block that ends with a non-finite
+    // state is undone from its copy and replayed checked, which fails each
+    // lane at exactly its step; the team checks every pass from then on.
+    // Unchecked chunks need every lane to take part.
     constexpr int chunk_passes = 16;
     constexpr int copy_capacity = 8192;  // elements of T (64 KiB of float64)
     constexpr int copied = Tab::fsal ? 2 * n : n;
+    constexpr int block_quantum = use_packs ? Impl::pack_width<T> : 1;
+    constexpr int block_fit = copy_capacity / copied / block_quantum * block_quantum;
+    const int block = count <= copy_capacity / copied ? count : block_fit;
     T copy[copy_capacity];
-    bool checked = !all || copied * count > copy_capacity;
+    bool checked = !all || block < 1;
     bool stalled = false;
     while (t != target && budget > 0 && !stalled) {
       if (checked) {
-        stalled = !step(std::true_type{});
+        stalled = !step(std::true_type{}, 0, count);
         continue;
-      }
-      KOBIE_VECTOR_LOOP
-      for (int lane = 0; lane < count; ++lane) {
-        const auto l = lane_buffers(lane_of(lane));
-        Impl::for_n<n>([&](const int i)
-                           KOBIE_INLINE_LAMBDA { copy[i * count + lane] = T(l.y[i]); });
-        if constexpr (Tab::fsal) {
-          Impl::for_n<n>([&](const int i)
-                             KOBIE_INLINE_LAMBDA { copy[(n + i) * count + lane] = T(l.fsal[i]); });
-        }
       }
       const double t_chunk = t, dt_chunk = dt;
       const std::int64_t budget_chunk = budget;
       const int passes_chunk = passes;
-      for (int k = 0; k < chunk_passes && t != target && budget > 0 && !stalled; ++k)
-        stalled = !step(std::false_type{});
-      // (not `omp simd`: the OR is a reduction, which it would need declared)
-      LaneFlag bad = 0;
-      KOBIE_VECTOR_HOT_LOOP
-      for (int lane = 0; lane < count; ++lane) {
-        const auto l = lane_buffers(lane_of(lane));
-        Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
-          bad |= LaneFlag(!bool(Impl::isfinite(T(l.y[i]))));
-        });
-      }
-      if (bad != 0) {
+      for (int lo = 0; lo < count; lo += block) {
+        const int hi = count - lo > block ? lo + block : count, m = hi - lo;
+        t = t_chunk;
+        dt = dt_chunk;
+        budget = budget_chunk;
+        passes = passes_chunk;
+        stalled = false;
         KOBIE_VECTOR_LOOP
-        for (int lane = 0; lane < count; ++lane) {
+        for (int lane = lo; lane < hi; ++lane) {
+          const auto l = lane_buffers(lane_of(lane));
+          Impl::for_n<n>([&](const int i)
+                             KOBIE_INLINE_LAMBDA { copy[i * m + lane - lo] = T(l.y[i]); });
+          if constexpr (Tab::fsal) {
+            Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
+              copy[(n + i) * m + lane - lo] = T(l.fsal[i]);
+            });
+          }
+        }
+        for (int k = 0; k < chunk_passes && t != target && budget > 0 && !stalled; ++k)
+          stalled = !step(std::false_type{}, lo, hi);
+        // (not `omp simd`: the OR is a reduction, which it would need declared)
+        LaneFlag bad = 0;
+        KOBIE_VECTOR_HOT_LOOP
+        for (int lane = lo; lane < hi; ++lane) {
+          const auto l = lane_buffers(lane_of(lane));
+          Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
+            bad |= LaneFlag(!bool(Impl::isfinite(T(l.y[i]))));
+          });
+        }
+        if (bad == 0) continue;
+        KOBIE_VECTOR_LOOP
+        for (int lane = lo; lane < hi; ++lane) {
           auto l = lane_buffers(lane_of(lane));
-          Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { l.y[i] = copy[i * count + lane]; });
+          Impl::for_n<n>([&](const int i)
+                             KOBIE_INLINE_LAMBDA { l.y[i] = copy[i * m + lane - lo]; });
           if constexpr (Tab::fsal) {
             Impl::for_n<n>([&](const int i)
-                               KOBIE_INLINE_LAMBDA { l.fsal[i] = copy[(n + i) * count + lane]; });
+                               KOBIE_INLINE_LAMBDA { l.fsal[i] = copy[(n + i) * m + lane - lo]; });
           }
         }
         t = t_chunk;
         dt = dt_chunk;
         budget = budget_chunk;
         passes = passes_chunk;
-        checked = true;
         stalled = false;
+        for (int k = 0; k < chunk_passes && t != target && budget > 0 && !stalled; ++k)
+          stalled = !step(std::true_type{}, lo, hi);
+        checked = true;
       }
     }
     // Settle the counters and clocks of the lanes that took part.

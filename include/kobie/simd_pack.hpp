@@ -133,6 +133,11 @@ template <class T, int W>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> select(bool c, const Pack<T, W>& a, const Pack<T, W>& b) {
   return c ? a : b;
 }
+/// The values of W consecutive systems, p[0] .. p[W - 1], as a pack.
+template <int W, class T, std::enable_if_t<(W > 1), int> = 0>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> load_lanes(const T* p) {
+  return Pack<T, W>::load(p);
+}
 }  // namespace Impl
 
 namespace math {
@@ -164,6 +169,12 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> pow(const Pack<T, W>& x, const Pack<T, W>
 #endif  // KOBIE_SIMD_PACKS
 
 namespace Impl {
+/// One system's value, p[0] (the W = 1 case of the pack overload above).
+template <int W, class T, std::enable_if_t<W == 1, int> = 0>
+KOKKOS_FORCEINLINE_FUNCTION T load_lanes(const T* p) {
+  return *p;
+}
+
 /// Whether a system declared its right-hand side fit for packs.
 template <class S, class = void>
 struct allows_simd_packs : std::false_type {};
