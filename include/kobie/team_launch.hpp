@@ -46,10 +46,11 @@ LaunchLimits launch_limits(int lanes_per_team = 0) {
     // when its systems need different step counts.
     l.preferred_lanes = lanes_per_team > 0 ? lanes_per_team : 128;
     l.min_lanes = lanes_per_team > 0 ? lanes_per_team : 8;  // a request is honoured exactly
-    // 16 after a spill: systems too large for 8 lanes in level 0 run SIMD
-    // packs over interleaved slices, where a slice's stride is the team's
-    // lanes; 128-state Lorenz-96 RK4 took 124-130 ms with 8 or 16 lanes,
-    // 247 with 64 and 265 with 128 (kobie_bench_scaling, 2 threads).
+    // 16 after a spill: systems too large for 8 lanes in level 0 are large
+    // systems, whose fixed steps may run as SIMD packs over interleaved
+    // slices, where a slice's stride is the team's lanes; 128-state
+    // Lorenz-96 RK4 took 124-130 ms with 8 or 16 lanes, 247 with 64 and 265
+    // with 128 (kobie_bench_scaling, 2 threads).
     l.level1_lanes = lanes_per_team > 0 ? lanes_per_team : 16;
     l.lanes_per_thread = 0;  // all of the team's lanes
     l.policy_vector_length = 1;
