@@ -617,19 +617,19 @@ TEST(TEST_CATEGORY, explicit_fixed_steps_give_the_same_bits_on_every_host_path) 
 TEST(TEST_CATEGORY, explicit_large_systems_on_simd_packs_give_the_per_lane_bits) {
   // Host fixed steps of a large system that allows it (Lorenz-96, 40 states)
   // run its lanes as SIMD packs in interleaved slices; contiguous slices run
-  // them one by one. 300 systems: with 8 or 32 lanes per team the last team
-  // is a pack and tail lanes. Systems 1, 3, 6 and 250 start with one state
-  // large enough to overflow, each at its own step: their team replays the
-  // failed block of its pack chunk lane by lane and stays per lane, while the
-  // other teams keep their pack results. With 256 lanes the team's states
-  // outgrow the chunk's copy, so a chunk runs in blocks of lanes (RK4: 204
-  // and 52, Dormand-Prince: 100, 100 and 56), the failures in some blocks
-  // and not in others. Outputs, counters and end states must agree bitwise,
-  // also for an FSAL tableau (whose saved derivative the pack path updates).
-  // CUDA runs both layouts per lane.
+  // them one by one. 302 systems: at every team size tested (16, 8, 32 and
+  // 256 lanes) the last team ends in packs and two tail lanes. Systems 1, 3,
+  // 6 and 250 start with one state large enough to overflow, each at its own
+  // step: their team replays the failed block of its pack chunk lane by lane
+  // and stays per lane, while the other teams keep their pack results. With
+  // 256 lanes the team's states outgrow the chunk's copy, so a chunk runs in
+  // blocks of lanes (RK4: 204 and 52, Dormand-Prince: 100, 100 and 56), the
+  // failures in some blocks and not in others. Outputs, counters and end
+  // states must agree bitwise, also for an FSAL tableau (whose saved
+  // derivative the pack path updates). CUDA runs both layouts per lane.
   using System = kobie::systems::Lorenz96<40>;
   std::vector<std::vector<double>> states, parameters;
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < 302; ++i) {
     std::vector<double> y = System::default_state();
     y[5] += 0.01 * i;
     y[1] = i == 1 ? 500.0 : i == 3 ? 1000.0 : i == 6 ? 1e6 : i == 250 ? 1e5 : y[1];
