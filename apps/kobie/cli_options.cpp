@@ -56,7 +56,7 @@ std::string help() {
        "  --shared-layout L      auto (default), interleaved or contiguous shared-memory\n"
        "                         slices (auto: contiguous on host for systems of more\n"
        "                         than 16 states, whose lanes do not run as SIMD, unless\n"
-       "                         fixed steps run them as SIMD packs: lorenz96)\n"
+       "                         their steps run as SIMD packs: lorenz96)\n"
        "  --lanes-per-team N     systems per team, a power of two (default: the\n"
        "                         backend's, host 128 and CUDA 256, fewer when the\n"
        "                         team's shared buffers do not fit)\n"

@@ -30,6 +30,7 @@
 
 #include <kobie/impl/fast_math.hpp>
 #include <kobie/impl/kokkos_compat.hpp>
+#include <kobie/simd_pack.hpp>
 
 #include <cstdint>
 
@@ -98,11 +99,14 @@ enum class Prediction : std::uint8_t { any, never };
 /// Whether the controller accepts an attempt of size `h` with squared error
 /// norm `err_sq`: the decision alone, a few comparisons. `eligible` false
 /// (an inactive lane, or a proposal that is not finite) always rejects.
-KOKKOS_FORCEINLINE_FUNCTION bool accepts(const ControllerParams& c, double h, double err_sq,
-                                         bool eligible) {
+/// For one system (`D` double, `M` bool), or per system of a pack (`D` a
+/// `Pack<double, W>`, `M` a `PackMask<W>`: kobie/simd_pack.hpp).
+template <class D, class M>
+KOKKOS_FORCEINLINE_FUNCTION M accepts(const ControllerParams& c, const D& h, const D& err_sq,
+                                      const M& eligible) {
   using namespace Impl;
-  const bool fixed = lane_flag(h, c.fixed);
-  return ((bool(Impl::isfinite(err_sq)) & le(err_sq, 1.0)) | fixed) & eligible;
+  const M fixed = lane_flag(h, c.fixed);
+  return ((M(Impl::isfinite(err_sq)) & le(err_sq, D(1.0))) | fixed) & eligible;
 }
 
 /// The step size after an attempt of size `h` with squared error norm

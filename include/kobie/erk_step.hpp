@@ -22,6 +22,7 @@
 #include <kobie/buffer_types.hpp>
 #include <kobie/impl/fast_math.hpp>
 #include <kobie/impl/kokkos_compat.hpp>
+#include <kobie/simd_pack.hpp>
 #include <kobie/tableaus.hpp>
 
 #include <cstdint>
@@ -121,14 +122,17 @@ struct Tolerances {
 /// through it (tests/recording_log.hpp).
 struct NoLog {
   KOKKOS_FORCEINLINE_FUNCTION NoLog lane(std::int64_t) const { return {}; }
-  template <class YS, class K>
-  KOKKOS_FORCEINLINE_FUNCTION void stage(int, double, const YS&, const K&) const {}
-  template <class E>
-  KOKKOS_FORCEINLINE_FUNCTION void error(const E&, double) const {}
+  template <class Time, class YS, class K>
+  KOKKOS_FORCEINLINE_FUNCTION void stage(int, const Time&, const YS&, const K&) const {}
+  template <class E, class Norm>
+  KOKKOS_FORCEINLINE_FUNCTION void error(const E&, const Norm&) const {}
   KOKKOS_FORCEINLINE_FUNCTION void step(double, double, double, bool, double) const {}
 };
 
-/// The ERK step for tableau `Tab`, system `System`, scalar `T`.
+/// The ERK step for tableau `Tab`, system `System`, scalar `T`: a number
+/// (one system), or a `Pack<T, W>` of W systems on the host's pack path
+/// (kobie/simd_pack.hpp), which then takes each system's own time and step
+/// as `Pack<double, W>`s and decides per system (a `PackMask<W>`).
 template <class Tab, class System, class T>
 struct ErkStep {
   static constexpr int n = System::n_states;
@@ -171,7 +175,8 @@ struct ErkStep {
   /// evaluates the system (drivers included); `decide(err_sq)` is the
   /// controller, given the squared error norm (0 for tableaus without an
   /// estimate): whether it accepts is returned, and the FSAL derivative is
-  /// kept only then.
+  /// kept only then. `Time` is double, or for packs a `Pack<double, W>` of
+  /// each system's own (or a double shared by all, for fixed steps).
   ///
   /// `FixedStep` picks how weighted sums of several stages meet h. Adaptive
   /// steps (false): y + h (sum_j w_j k_j), one product by h per state, since
@@ -182,9 +187,9 @@ struct ErkStep {
   /// step, down to the hand-written loop's count). The two round differently; each path
   /// uses one form everywhere (every backend, placement and lane path), so
   /// results stay bitwise the same across them.
-  template <bool FixedStep = false, class Mem, class Y, class YN, class F, class Rhs, class Decide,
-            class Log>
-  KOKKOS_FORCEINLINE_FUNCTION static bool attempt(const Mem& mem, double t, double h, const Y& y,
+  template <bool FixedStep = false, class Mem, class Time, class Y, class YN, class F, class Rhs,
+            class Decide, class Log>
+  KOKKOS_FORCEINLINE_FUNCTION static auto attempt(const Mem& mem, Time t, Time h, const Y& y,
                                                   YN& y_new, F& fsal, const Rhs& rhs,
                                                   const Tolerances<n>& tol, const Decide& decide,
                                                   int& evals, const Log& log) {
@@ -261,8 +266,8 @@ struct ErkStep {
         y_new[i] = y[i] + th * acc;
       });
     }
-    const double err_sq = error_norm_sq(mem, y, y_new, k, th, tol, log);
-    const bool accept = decide(err_sq);
+    const auto err_sq = error_norm_sq<FixedStep>(mem, y, y_new, k, th, tol, log);
+    const auto accept = decide(err_sq);
     if constexpr (Tab::fsal) {
       Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
         fsal[i] = Impl::select(accept, T(k[(stages - 1) * n + i]), T(fsal[i]));
@@ -272,19 +277,21 @@ struct ErkStep {
   }
 
  private:
-  /// The squared RMS error norm (squared so no square root is needed).
-  template <class Mem, class Y, class YN, class K, class Log>
-  KOKKOS_FORCEINLINE_FUNCTION static double error_norm_sq(const Mem& mem, const Y& y,
-                                                          const YN& y_new, const K& k, T th,
-                                                          const Tolerances<n>& tol,
-                                                          const Log& log) {
-    if constexpr (Tab::error_order == 0 || Impl::is_pack<T>::value) {
-      // (packs of systems take fixed steps only: no controller reads it)
+  /// The squared RMS error norm (squared so no square root is needed), in
+  /// float64: a double, or a `Pack<double, W>` for packs of W systems.
+  template <bool FixedStep, class Mem, class Y, class YN, class K, class Log>
+  KOKKOS_FORCEINLINE_FUNCTION static Impl::wide_t<T> error_norm_sq(const Mem& mem, const Y& y,
+                                                                   const YN& y_new, const K& k,
+                                                                   T th, const Tolerances<n>& tol,
+                                                                   const Log& log) {
+    using Wide = Impl::wide_t<T>;
+    if constexpr (Tab::error_order == 0 || (Impl::is_pack<T>::value && FixedStep)) {
+      // (fixed steps on packs: no controller reads it)
       (void)mem, (void)y, (void)y_new, (void)k, (void)th, (void)tol, (void)log;
-      return 0.0;
+      return Wide(0.0);
     } else {
       auto err = mem.template get<error_estimate>();
-      double sum = 0.0, sum3 = 0.0;
+      Wide sum = Wide(0.0), sum3 = Wide(0.0);
       constexpr int first = Impl::FirstNonzero<Tab>::e();
       constexpr int first3 = Impl::FirstNonzero<Tab>::e3();
       Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
@@ -299,22 +306,23 @@ struct ErkStep {
           }
         });
         err[i] = th * acc;
-        const double yi = Impl::fabs(double(y[i])), yn = Impl::fabs(double(y_new[i]));
-        const double scale = tol.atol[i] + tol.rtol[i] * Impl::max_of(yi, yn);
-        const double r = double(err[i]) / scale;
-        sum += r * r;
+        const Wide yi = Impl::fabs(Impl::widen(y[i])), yn = Impl::fabs(Impl::widen(y_new[i]));
+        const Wide scale = tol.atol[i] + tol.rtol[i] * Impl::max_of(yi, yn);
+        const Wide r = Impl::widen(err[i]) / scale;
+        sum = Impl::mul_add(r, r, sum);
         if constexpr (Tab::dual_error) {
-          const double r3 = double(th * acc3) / scale;
-          sum3 += r3 * r3;
+          const Wide r3 = Impl::widen(th * acc3) / scale;
+          sum3 = Impl::mul_add(r3, r3, sum3);
         }
       });
-      double norm_sq;
+      Wide norm_sq;
       if constexpr (Tab::dual_error) {
         // Hairer's DOP853 estimate err5^2 / sqrt(err5^2 + 0.01 err3^2) as an
         // RMS norm, squared: sum^2 / (n (sum + 0.01 sum3)).
-        const double den = sum + 0.01 * sum3;
-        const bool positive = Impl::gt(den, 0.0);
-        norm_sq = Impl::select(positive, sum * sum / Impl::select(positive, den * n, 1.0), 0.0);
+        const Wide den = sum + 0.01 * sum3;
+        const auto positive = Impl::gt(den, Wide(0.0));
+        norm_sq = Impl::select(positive, sum * sum / Impl::select(positive, den * n, Wide(1.0)),
+                               Wide(0.0));
       } else {
         norm_sq = sum / n;
       }

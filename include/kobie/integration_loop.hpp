@@ -167,6 +167,10 @@ struct IntegrationKernel {
   static constexpr bool use_packs = KOBIE_SIMD_PACKS && vector_passes &&
                                     Impl::allows_simd_packs<System>::value &&
                                     n > Impl::unroll_limit;
+  /// Adaptive steps too, when the right-hand side takes each system's own
+  /// time (`Impl::takes_time_packs`): the systems of a pack step on from
+  /// their own times with their own step sizes.
+  static constexpr bool use_adaptive_packs = use_packs && Impl::takes_time_packs<System, T>::value;
 
   System system;
   AllocatorTable<Loop> table;
@@ -233,14 +237,29 @@ struct IntegrationKernel {
             log,    first_system};
   }
 
+  /// Driver d at time ts: of one system, or of each system of a pack at
+  /// its own time.
+  KOKKOS_FORCEINLINE_FUNCTION static T driver_at(const Env& e, int d, double ts) {
+    return T(e.drivers(d, ts));
+  }
+#if KOBIE_SIMD_PACKS
+  template <int W>
+  KOKKOS_FORCEINLINE_FUNCTION static Pack<T, W> driver_at(const Env& e, int d,
+                                                          const Pack<double, W>& ts) {
+    Pack<T, W> r;
+    for (int w = 0; w < W; ++w) r.v[w] = T(e.drivers(d, ts[w]));
+    return r;
+  }
+#endif
+
   /// The right-hand side with this system's parameters and the drivers at
-  /// the stage time.
+  /// the stage time (a double, or each system's own in a pack).
   template <class P, class DV>
   KOKKOS_FORCEINLINE_FUNCTION static auto rhs_of(const Env& e, const P& p, DV& dv) {
-    return [&](double ts, const auto& ys, auto& dydt) KOBIE_INLINE_LAMBDA {
+    return [&](const auto& ts, const auto& ys, auto& dydt) KOBIE_INLINE_LAMBDA {
       if constexpr (System::n_drivers > 0) {
         Impl::for_n<System::n_drivers>([&](const int d)
-                                           KOBIE_INLINE_LAMBDA { dv[d] = T(e.drivers(d, ts)); });
+                                           KOBIE_INLINE_LAMBDA { dv[d] = driver_at(e, d, ts); });
       }
       e.system.rhs(ts, ys, p, dv, dydt);
     };
@@ -343,48 +362,89 @@ struct IntegrationKernel {
   /// `KnownFixed`: compiled for the fixed controller. Every fixed-step run
   /// takes it (each dispatch compiles fixed steps apart): it also picks the
   /// fixed-step form of the ERK sums, whose rounding differs.
+  /// Three parts, which adaptive steps on packs run as three passes over the
+  /// lanes (`advance_segment`): `open_attempt` (the step size), `take_step`
+  /// (the method, per lane or per pack) and `close_attempt` (the books).
   template <bool KnownFixed, class Mem, class L>
   KOKKOS_FORCEINLINE_FUNCTION static Attempted attempt(const Env& e, const Mem& mem, L& l,
                                                        std::int64_t sys, double target) {
-    const LoopConfig<System>& cfg = e.cfg;
+    Attempted a = open_attempt(l, target);
+    bool finite = true;
+    int evals = 0;
+    a.accept = take_step<KnownFixed>(e, mem, l.y, l.fsal, sys, a.t, a.h, a.act, a.err_sq,
+                                     a.eligible, finite, evals, e.log.lane(e.first_system + sys));
+    a.still =
+        close_attempt<KnownFixed>(e, l, a.t, a.h, a.act, a.land, a.accept, finite, evals, target);
+    return a;
+  }
+
+  /// Where the lane's attempt starts and its size: the remaining distance
+  /// to `target` when the step would reach it (a landing), 0 when inactive.
+  template <class L>
+  KOKKOS_FORCEINLINE_FUNCTION static Attempted open_attempt(const L& l, double target) {
     Attempted a;
     a.act = active(l, target);
     a.t = l.clock[0];
-    const double t = a.t;
     const double dt = l.clock[1];
-    const double remaining = target - t;
+    const double remaining = target - a.t;
     a.land = Impl::ge(dt, remaining * (1.0 - 1e-12));
-    const double h = Impl::select(a.act, Impl::select(a.land, remaining, dt), 0.0);
-    a.h = h;
+    a.h = Impl::select(a.act, Impl::select(a.land, remaining, dt), 0.0);
+    return a;
+  }
+
+  /// The method's part of an attempt of size h from t (an inactive lane has
+  /// h = 0): stages, error norm and the controller's decision, and the state
+  /// (y, and the FSAL derivative) replaced by the proposal when accepted.
+  /// One system, or the W systems of a pack from `pack_memory` (then `Time`
+  /// is `Pack<double, W>` and `Mask` `PackMask<W>`, one element per system,
+  /// with the per-lane arithmetic element by element: the same bits). Sets
+  /// `err_sq`, `eligible` (active with a finite proposal) and `finite`;
+  /// returns whether accepted; counts the evaluations into `evals`.
+  template <bool KnownFixed, class Mem, class Y, class F, class Time, class Mask, class LaneLog>
+  KOKKOS_FORCEINLINE_FUNCTION static Mask take_step(const Env& e, const Mem& mem, Y& y, F& fsal,
+                                                    std::int64_t sys, Time t, Time h, Mask act,
+                                                    Time& err_sq, Mask& eligible, Mask& finite,
+                                                    int& evals, const LaneLog& log) {
+    constexpr bool packs = Mem::width > 1;
+    using Value = std::remove_reference_t<decltype(y[0])>;
     const auto p = parameters_of(e, mem, sys);
     auto dv = mem.template get<Loop::driver_values>();
     auto y_new = mem.template get<Loop::proposal>();
-    bool finite = true;
     // Fixed steps check the proposal in the state's own precision (the same
     // verdict: a float is finite exactly when its double is), which spares a
-    // CUDA float32 step three conversions to float64 (scripts/ptx-loops.py).
-    using Checked = std::conditional_t<KnownFixed, T, double>;
-    auto decide = [&](double e_sq) KOBIE_INLINE_LAMBDA {
+    // CUDA float32 step three conversions to float64 (scripts/ptx-loops.py);
+    // packs check in it too.
+    using Checked = std::conditional_t<KnownFixed || packs, Value, double>;
+    auto decide = [&](const Time& e_sq) KOBIE_INLINE_LAMBDA {
       Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
-        finite = finite & bool(Impl::isfinite(Checked(y_new[i])));
+        finite = finite & Mask(Impl::isfinite(Checked(y_new[i])));
       });
-      a.err_sq = e_sq;
-      a.eligible = finite & a.act;
+      err_sq = e_sq;
+      eligible = finite & act;
       if constexpr (KnownFixed)
-        return a.eligible;  // no controller arithmetic at all
+        return eligible;  // no controller arithmetic at all
       else
-        return accepts(cfg.controller, h, e_sq, a.eligible);
+        return accepts(e.cfg.controller, h, e_sq, eligible);
     };
-    int evals = 0;
-    const auto lane_log = e.log.lane(e.first_system + sys);
-    const bool accept = Step::template attempt<KnownFixed>(step_memory(mem), t, h, l.y, y_new,
-                                                           l.fsal, rhs_of(e, p, dv), cfg.tolerances,
-                                                           decide, evals, lane_log);
-    a.accept = accept;
+    using Step_ = ErkStep<Tab, System, Value>;
+    const Mask accept =
+        Step_::template attempt<KnownFixed>(step_memory(mem), t, h, y, y_new, fsal,
+                                            rhs_of(e, p, dv), e.cfg.tolerances, decide, evals, log);
     Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
-      l.y[i] = Impl::select(accept, T(y_new[i]), T(l.y[i]));
+      y[i] = Impl::select(accept, Value(y_new[i]), Value(y[i]));
     });
-    const bool act = a.act, land = a.land;
+    return accept;
+  }
+
+  /// The books of an attempt (`open_attempt`'s t, h, act and land, and what
+  /// `take_step` found): the lane's time, counters and status. Returns
+  /// whether the lane is still short of the target. (Plain scalars, not the
+  /// struct, as for `settle`.)
+  template <bool KnownFixed, class L>
+  KOKKOS_FORCEINLINE_FUNCTION static bool close_attempt(const Env& e, L& l, double t, double h,
+                                                        bool act, bool land, bool accept,
+                                                        bool finite, int evals, double target) {
+    const LoopConfig<System>& cfg = e.cfg;
     const double t_step = t + h;
     const double t_new = Impl::select(land, target, t_step);
     const bool fixed = KnownFixed || Impl::lane_flag(h, cfg.controller.fixed);
@@ -408,8 +468,7 @@ struct IntegrationKernel {
     // Still short of the target: it was, and did not land on it, and did not
     // fail (derived from the flags rather than by comparing the new time:
     // GCC does not vectorise the select of comparisons that would become).
-    a.still = act & !(accept & land) & (new_status == 0);
-    return a;
+    return act & !(accept & land) & (new_status == 0);
   }
 
   /// The controller's part of an attempt `a`: the next step size and the
@@ -624,7 +683,7 @@ struct IntegrationKernel {
           int evals = 0;
           ErkStep<Tab, System, Pack<T, W>>::template attempt<true>(
               step_memory(mem), t, h, y, y_new, fsal, rhs_of(e, p, dv), e.cfg.tolerances,
-              [](double) { return true; }, evals, NoLog{});
+              [](const auto&) { return true; }, evals, NoLog{});
           Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { y[i] = y_new[i]; });
         }
       }
@@ -789,6 +848,91 @@ struct IntegrationKernel {
     return t == target;
   }
 
+#if KOBIE_SIMD_PACKS
+  /// Host, adaptive steps of a large system on packs (`use_adaptive_packs`):
+  /// the attempt loop of `advance_segment` as three passes over lanes
+  /// [0, count). The first opens every lane's attempt (its step size,
+  /// vectorised across lanes), the second takes the steps W lanes at a time
+  /// (`take_step` on packs, each system at its own time with its own step;
+  /// the lanes past the last multiple of W one by one), the third closes
+  /// every lane's books. Leaves in at_* what `settle` reads, as the per-lane
+  /// attempt loop does, and the same bits (tested). Returns how many lanes
+  /// are still short of `target`.
+  KOBIE_HOST_NOINLINE int attempt_packs(char* shared, std::int64_t first, int count, double target,
+                                        double* at_t, double* at_h, double* at_err_sq,
+                                        int* at_flags) const {
+    constexpr int max_lanes = 1024;
+    constexpr int W = Impl::pack_width<T>;
+    const Env e = env();
+    const AllocatorTable<Loop> tbl = table;
+    const int lanes = plan.lanes_per_team;
+    char* const pers = persistent;
+    auto lane_of = [&](int lane) KOBIE_INLINE_LAMBDA {
+      const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
+      return root_memory<Placement, vector_passes, Loop, SliceLayoutKnown::interleaved>(tbl, ctx);
+    };
+    // Each lane's flags: bit 1 active, 2 eligible, 3 accepted, 4 landing
+    // (those of at_flags), 5 finite.
+    enum : std::int64_t {
+      act_bit = 2,
+      eligible_bit = 4,
+      accept_bit = 8,
+      land_bit = 16,
+      finite_bit = 32
+    };
+    std::int64_t bits[max_lanes];
+    KOBIE_VECTOR_HOT_LOOP
+    for (int lane = 0; lane < count; ++lane) {
+      const Attempted a = open_attempt(lane_buffers(lane_of(lane)), target);
+      at_t[lane] = a.t;
+      at_h[lane] = a.h;
+      bits[lane] = std::int64_t(a.act) * act_bit | std::int64_t(a.land) * land_bit;
+    }
+    const int packed = count - count % W;
+    for (int lane = 0; lane < packed; lane += W) {
+      const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
+      const auto mem = pack_memory<Placement, vector_passes, Loop, W>(tbl, ctx);
+      auto y = mem.template get<Loop::state>();
+      auto fsal = step_memory(mem).template get<Step::fsal_rhs>();
+      using Times = Pack<double, W>;
+      Times err_sq;
+      PackMask<W> eligible, finite(true);
+      int evals = 0;
+      const PackMask<W> accept = take_step<false>(
+          e, mem, y, fsal, first + lane, Times::load(at_t + lane), Times::load(at_h + lane),
+          PackMask<W>::bit_of(bits + lane, act_bit), err_sq, eligible, finite, evals, NoLog{});
+      err_sq.store(at_err_sq + lane);
+      eligible.set_bit(bits + lane, eligible_bit);
+      accept.set_bit(bits + lane, accept_bit);
+      finite.set_bit(bits + lane, finite_bit);
+    }
+    for (int lane = packed; lane < count; ++lane) {
+      const auto mem = lane_of(lane);
+      auto l = lane_buffers(mem);
+      bool eligible = false, finite = true;
+      int evals = 0;
+      const bool accept = take_step<false>(e, mem, l.y, l.fsal, first + lane, at_t[lane],
+                                           at_h[lane], (bits[lane] & act_bit) != 0, at_err_sq[lane],
+                                           eligible, finite, evals, NoLog{});
+      bits[lane] |= std::int64_t(eligible) * eligible_bit | std::int64_t(accept) * accept_bit |
+                    std::int64_t(finite) * finite_bit;
+    }
+    int still = 0;
+    KOBIE_VECTOR_HOT_LOOP
+    for (int lane = 0; lane < count; ++lane) {
+      auto l = lane_buffers(lane_of(lane));
+      const std::int64_t b = bits[lane];
+      still += close_attempt<false>(e, l, at_t[lane], at_h[lane], (b & act_bit) != 0,
+                                    (b & land_bit) != 0, (b & accept_bit) != 0,
+                                    (b & finite_bit) != 0, Step::rhs_evals_per_attempt, target)
+                   ? 1
+                   : 0;
+      at_flags[lane] = int(b & (act_bit | eligible_bit | accept_bit | land_bit));
+    }
+    return still;
+  }
+#endif
+
   /// Host: advances lanes [0, count) of a team to `target`, one attempted
   /// step per pass, each pass one vectorised loop over the lanes, until none
   /// is short of it. Out of line on purpose, with everything it reads copied
@@ -825,7 +969,13 @@ struct IntegrationKernel {
           int at_flags[max_lanes];
           do {
             still = 0;
-            KOBIE_VECTOR_HOT_LOOP
+#if KOBIE_SIMD_PACKS  // (nvcc instantiates discarded branches of this lambda)
+            if constexpr (use_adaptive_packs && known == SliceLayoutKnown::interleaved &&
+                          std::is_same<Log, NoLog>::value) {
+              still = attempt_packs(shared, first, count, target, at_t, at_h, at_err_sq, at_flags);
+            } else
+#endif
+              KOBIE_VECTOR_HOT_LOOP
             for (int lane = 0; lane < count; ++lane) {
               const auto mem = memory_of(lane);
               auto l = lane_buffers(mem);

@@ -47,7 +47,7 @@ struct IntegrationSettings {
   /// (element-major, lane-fastest: SIMD on host, coalesced on CUDA),
   /// contiguous (lane-major), or auto: contiguous on host for systems whose
   /// per-lane code does not vectorise across lanes (more states than
-  /// Impl::unroll_limit) unless fixed steps run them as SIMD packs
+  /// Impl::unroll_limit) unless their steps run as SIMD packs
   /// (kobie/simd_pack.hpp), interleaved otherwise.
   std::string shared_layout = "auto";
   /// Systems per team (a power of two up to 1024; at least 32 on CUDA, a

@@ -13,7 +13,13 @@
 /// A system opts in with `static constexpr bool simd_packs = true;`: its
 /// right-hand side then has to be arithmetic and kobie::math functions only,
 /// with no branch on a state or parameter value (a comparison of packs is
-/// not a bool; none is provided). A number mixed with a pack is converted to
+/// not a bool; no comparison operators are provided). Adaptive steps run on
+/// packs too when the right-hand side's time parameter is a template: each
+/// system of a pack is then at its own time, a `Pack<double, W>` (convert it
+/// as `S(t)`, S the state's type, to use it; `takes_time_packs`). Their
+/// per-system decisions are `PackMask`s, and the helpers below (`Impl::lt`,
+/// `select`, `max_of`, `isfinite`, ...) give each system the scalar code's
+/// result. A number mixed with a pack is converted to
 /// T first (as for `Dual`): in float32, `0.1 * y[0]` rounds 0.1 to float on
 /// packs where plain float code multiplies in double, so write `T(0.1)` for
 /// the same bits on both paths. Host compilers with GCC's vector
@@ -27,7 +33,10 @@
 
 #include <kobie/impl/kokkos_compat.hpp>
 
+#include <cstdint>
+#include <limits>
 #include <type_traits>
+#include <utility>
 
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__)
 #define KOBIE_SIMD_PACKS 1
@@ -80,12 +89,20 @@ struct __attribute__((may_alias)) Pack {
   KOKKOS_FORCEINLINE_FUNCTION Pack(S x)  // NOLINT(google-explicit-constructor)
       : v(vector_type{} + T(x)) {}
 
+  /// Each element of a pack of another precision, rounded to T
+  /// (`Pack<float, W>(times)`, as `float(t)` is for one system).
+  template <class S>
+  KOKKOS_FORCEINLINE_FUNCTION explicit Pack(const Pack<S, W>& x)
+      : v(__builtin_convertvector(x.v, vector_type)) {}
+
   /// The W values at p, p + 1, ..., p + W - 1 (p need not be aligned).
   KOKKOS_FORCEINLINE_FUNCTION static Pack load(const T* p) {
     Pack r;
     r.v = *reinterpret_cast<const vector_type*>(p);
     return r;
   }
+  /// Stores the W values at p, p + 1, ..., p + W - 1.
+  KOKKOS_FORCEINLINE_FUNCTION void store(T* p) const { *reinterpret_cast<vector_type*>(p) = v; }
   KOKKOS_FORCEINLINE_FUNCTION T operator[](int w) const { return v[w]; }
 
   KOKKOS_FORCEINLINE_FUNCTION Pack& operator+=(const Pack& b) {
@@ -119,7 +136,133 @@ struct __attribute__((may_alias)) Pack {
   KOKKOS_FORCEINLINE_FUNCTION friend Pack operator/(Pack a, const Pack& b) { return a /= b; }
 };
 
+/// W truth values, one per system of a pack: what comparing packs gives,
+/// and what selects between packs take. Each element is all ones (true) or
+/// zero, 64 bits wide whatever the packs compared (a float32 pack's mask is
+/// converted where it meets one).
+template <int W>
+struct PackMask {
+  // (a dependent element type: GCC drops vector_size from a typedef of a
+  // type that does not depend on the template's parameters)
+  using element = std::conditional_t<(W > 0), std::int64_t, void>;
+  typedef element vector_type __attribute__((vector_size(W * 8)));
+  vector_type m;
+  KOKKOS_FORCEINLINE_FUNCTION PackMask() {}
+  /// Every element b.
+  KOKKOS_FORCEINLINE_FUNCTION explicit PackMask(bool b) : m(vector_type{} - std::int64_t(b)) {}
+  /// Whether bit `bit` is set in each of p[0] .. p[W - 1] (W systems'
+  /// flag words).
+  KOKKOS_FORCEINLINE_FUNCTION static PackMask bit_of(const std::int64_t* p, std::int64_t bit) {
+    PackMask r;
+    for (int w = 0; w < W; ++w) r.m[w] = -std::int64_t((p[w] & bit) != 0);
+    return r;
+  }
+  /// Sets bit `bit` in p[w] for every system w whose element is true.
+  KOKKOS_FORCEINLINE_FUNCTION void set_bit(std::int64_t* p, std::int64_t bit) const {
+    for (int w = 0; w < W; ++w) p[w] |= m[w] & bit;
+  }
+  KOKKOS_FORCEINLINE_FUNCTION bool operator[](int w) const { return m[w] != 0; }
+  KOKKOS_FORCEINLINE_FUNCTION friend PackMask operator&(PackMask a, const PackMask& b) {
+    a.m &= b.m;
+    return a;
+  }
+  KOKKOS_FORCEINLINE_FUNCTION friend PackMask operator|(PackMask a, const PackMask& b) {
+    a.m |= b.m;
+    return a;
+  }
+  KOKKOS_FORCEINLINE_FUNCTION friend PackMask operator!(PackMask a) {
+    a.m = ~a.m;
+    return a;
+  }
+};
+
 namespace Impl {
+/// The integer vector of a pack's bits (same width of element as T).
+template <class T, int W>
+struct PackBits {
+  using element = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
+  typedef element type __attribute__((vector_size(W * sizeof(T))));
+};
+template <class T, int W>
+using pack_bits_t = typename PackBits<T, W>::type;
+
+/// A comparison's integer vector (elements 0 or -1) as a mask.
+template <int W, class V>
+KOKKOS_FORCEINLINE_FUNCTION PackMask<W> mask_of(const V& compared) {
+  PackMask<W> r;
+  r.m = __builtin_convertvector(compared, typename PackMask<W>::vector_type);
+  return r;
+}
+
+// The scalar helpers of kobie/impl/fast_math.hpp (and isfinite, fabs) on
+// packs, element by element, with the same results per element: adaptive
+// steps on packs run the per-lane code's arithmetic (kobie/erk_step.hpp).
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION PackMask<W> lt(const Pack<T, W>& a, const Pack<T, W>& b) {
+  return mask_of<W>(a.v < b.v);
+}
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION PackMask<W> le(const Pack<T, W>& a, const Pack<T, W>& b) {
+  return mask_of<W>(a.v <= b.v);
+}
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION PackMask<W> gt(const Pack<T, W>& a, const Pack<T, W>& b) {
+  return lt(b, a);
+}
+/// `c ? a : b` per system.
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> select(const PackMask<W>& c, const Pack<T, W>& a,
+                                              const Pack<T, W>& b) {
+  using Bits = pack_bits_t<T, W>;
+  const Bits m = __builtin_convertvector(c.m, Bits);
+  Pack<T, W> r;
+  r.v = (typename Pack<T, W>::vector_type)(((Bits)a.v & m) | ((Bits)b.v & ~m));
+  return r;
+}
+template <int W>
+KOKKOS_FORCEINLINE_FUNCTION PackMask<W> select(const PackMask<W>& c, const PackMask<W>& a,
+                                               const PackMask<W>& b) {
+  PackMask<W> r;
+  r.m = (a.m & c.m) | (b.m & ~c.m);
+  return r;
+}
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> max_of(const Pack<T, W>& a, const Pack<T, W>& b) {
+  return select(lt(a, b), b, a);
+}
+/// |x|: the sign bit cleared, as fabs does.
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> fabs(const Pack<T, W>& x) {
+  using Bits = pack_bits_t<T, W>;
+  using I = typename PackBits<T, W>::element;
+  const I sign = I(1) << (8 * sizeof(T) - 1);
+  Pack<T, W> r;
+  r.v = (typename Pack<T, W>::vector_type)((Bits)x.v & ~sign);
+  return r;
+}
+/// Per system: finite (neither infinite nor NaN).
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION PackMask<W> isfinite(const Pack<T, W>& x) {
+  return mask_of<W>(fabs(x).v <= Pack<T, W>(std::numeric_limits<T>::max()).v);
+}
+/// A run-time switch as a mask (the scalar form ties it to a lane value).
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION PackMask<W> lane_flag(const Pack<T, W>&, bool flag) {
+  return PackMask<W>(flag);
+}
+/// a * b + c per element, fused where the target has FMA instructions (GCC
+/// contracts vector arithmetic too; see the scalar mul_add).
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> mul_add(const Pack<T, W>& a, const Pack<T, W>& b,
+                                               const Pack<T, W>& c) {
+  return a * b + c;
+}
+/// Each element in float64 (exactly).
+template <class T, int W>
+KOKKOS_FORCEINLINE_FUNCTION Pack<double, W> widen(const Pack<T, W>& x) {
+  return Pack<double, W>(x);
+}
+
 /// f applied to each element (the functions libm computes one value at a
 /// time; GCC vectorises none of them without -ffast-math).
 template <class T, int W, class F>
@@ -153,8 +296,8 @@ KOBIE_PACK_FUNCTION(exp)
 KOBIE_PACK_FUNCTION(log)
 KOBIE_PACK_FUNCTION(tanh)
 KOBIE_PACK_FUNCTION(sqrt)
-KOBIE_PACK_FUNCTION(fabs)
 #undef KOBIE_PACK_FUNCTION
+using Impl::fabs;  // (on packs: the sign bits cleared, in one instruction)
 template <class T, int W, class S, std::enable_if_t<std::is_arithmetic<S>::value, int> = 0>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> pow(const Pack<T, W>& x, S s) {
   return Impl::each(x, [s](T a) { return T(Impl::pow(a, T(s))); });
@@ -169,6 +312,15 @@ KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> pow(const Pack<T, W>& x, const Pack<T, W>
 #endif  // KOBIE_SIMD_PACKS
 
 namespace Impl {
+/// A number in float64 (the pack overload above: each element).
+template <class X, std::enable_if_t<std::is_arithmetic<X>::value, int> = 0>
+KOKKOS_FORCEINLINE_FUNCTION double widen(X x) {
+  return double(x);
+}
+/// What `widen` gives for T: double, or `Pack<double, W>` for `Pack<T, W>`.
+template <class T>
+using wide_t = decltype(widen(std::declval<T>()));
+
 /// One system's value, p[0] (the W = 1 case of the pack overload above).
 template <int W, class T, std::enable_if_t<W == 1, int> = 0>
 KOKKOS_FORCEINLINE_FUNCTION T load_lanes(const T* p) {
@@ -181,6 +333,22 @@ struct allows_simd_packs : std::false_type {};
 template <class S>
 struct allows_simd_packs<S, std::void_t<decltype(S::simd_packs)>>
     : std::bool_constant<bool(S::simd_packs)> {};
+
+/// Whether a system's right-hand side also takes each system's own time,
+/// a `Pack<double, W>` (its time parameter a template, not `double`), as
+/// adaptive steps on packs need: their systems no longer stand at one time.
+template <class S, class T, class = void>
+struct takes_time_packs : std::false_type {};
+#if KOBIE_SIMD_PACKS
+template <class S, class T>
+struct takes_time_packs<S, T,
+                        std::void_t<decltype(std::declval<const S&>().rhs(
+                            std::declval<const Pack<double, pack_width<T>>&>(),
+                            std::declval<const Pack<T, pack_width<T>>* const&>(),
+                            std::declval<const Pack<T, pack_width<T>>* const&>(),
+                            std::declval<const Pack<T, pack_width<T>>* const&>(),
+                            std::declval<Pack<T, pack_width<T>>*&>()))>> : std::true_type {};
+#endif
 }  // namespace Impl
 
 }  // namespace kobie

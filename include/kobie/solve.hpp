@@ -381,9 +381,10 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
       // per-lane loop over states is unrolled (Impl::unroll_limit); without
       // that, each lane runs on its own and its slices are best contiguous
       // (1.5x on Lorenz-96 with 40 states: bench/placement.cpp), unless
-      // fixed steps run the lanes as SIMD packs, which need interleaved ones.
-      const bool lane_loop_vectorises = !vector_passes || System::n_states <= Impl::unroll_limit ||
-                                        (Kernel::use_packs && vs.controller.fixed);
+      // its steps run the lanes as SIMD packs, which need interleaved ones.
+      const bool lane_loop_vectorises =
+          !vector_passes || System::n_states <= Impl::unroll_limit ||
+          (Kernel::use_packs && (vs.controller.fixed || Kernel::use_adaptive_packs));
       const SharedSliceLayout slices =
           vs.raw.shared_layout == "auto"
               ? (lane_loop_vectorises ? SharedSliceLayout::interleaved

@@ -39,7 +39,13 @@
 /// right-hand side branch-free arithmetic (no comparison of state or
 /// parameter values), so that host fixed steps of a large system (more
 /// states than Impl::unroll_limit) evaluate it on `kobie::Pack`s of systems
-/// (kobie/simd_pack.hpp), several systems per vector instruction.
+/// (kobie/simd_pack.hpp), several systems per vector instruction. Adaptive
+/// steps too when its time parameter is a template (`template <class Time,
+/// class Y, ...> rhs(const Time& t, ...)`): the systems of a pack are then
+/// each at their own time, given as a `Pack<double, W>`: a right-hand side
+/// that uses it converts it to its scalar type, `S(t)` with
+/// `using S = std::decay_t<decltype(dydt[0])>` (a number or a pack alike).
+/// A system with `double t` keeps adaptive steps one system at a time.
 
 #include <Kokkos_Macros.hpp>
 

@@ -88,6 +88,22 @@ KOKKOS_FORCEINLINE_FUNCTION X select(bool c, X a, X b) {
 #endif
 }
 
+/// a * b + c rounded once where the target has a fused multiply-add (CUDA;
+/// a host compiled with FMA instructions), else twice. Compilers fuse
+/// `a * b + c` there anyway (GCC's default -ffp-contract=fast), but not
+/// where the vectoriser splits it: a sum over a lane's states, which GCC
+/// may vectorise along the states and then add up in order, unfused. The
+/// error norm's sums use this, so that every path rounds them alike.
+KOKKOS_FORCEINLINE_FUNCTION double mul_add(double a, double b, double c) {
+#if defined(__CUDA_ARCH__)
+  return fma(a, b, c);
+#elif defined(__FMA__) && (defined(__GNUC__) || defined(__clang__))
+  return __builtin_fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
 /// min / max / clamp built on lt() and the branch-free select().
 KOKKOS_FORCEINLINE_FUNCTION double min_of(double a, double b) {
   return select(lt(b, a), b, a);

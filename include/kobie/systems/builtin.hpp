@@ -204,7 +204,8 @@ template <int N = 40>
 struct Lorenz96 {
   static_assert(N >= 4, "Lorenz-96 needs at least 4 states");
   static constexpr int n_states = N, n_parameters = 1, n_observables = 0, n_drivers = 0;
-  /// Branch-free arithmetic: host fixed steps may run it on SIMD packs.
+  /// Branch-free arithmetic: host steps may run it on SIMD packs (adaptive
+  /// ones too: the time parameter is a template, so it takes a pack of times).
   static constexpr bool simd_packs = true;
   static const char* name() { return N == 40 ? "lorenz96" : "lorenz96-n"; }
   static std::vector<std::string> parameter_names() { return {"F"}; }
@@ -214,8 +215,8 @@ struct Lorenz96 {
     return x;
   }
   static std::vector<double> default_parameters() { return {8.0}; }
-  template <class Y, class P, class D, class DY>
-  KOKKOS_INLINE_FUNCTION void rhs(double, const Y& y, const P& p, const D&, DY& dydt) const {
+  template <class Time, class Y, class P, class D, class DY>
+  KOKKOS_INLINE_FUNCTION void rhs(const Time&, const Y& y, const P& p, const D&, DY& dydt) const {
     for (int i = 0; i < N; ++i) {
       const int ip1 = i + 1 < N ? i + 1 : i + 1 - N;
       const int im1 = i >= 1 ? i - 1 : i - 1 + N;
