@@ -8,7 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
+#include <string>
 
 #include "registry_components.hpp"
 #include "registry_kernels.hpp"
@@ -182,10 +185,70 @@ void check_pack_arithmetic() {
   for (int i = 0; i < n * lanes; ++i) EXPECT_EQ(buffer[i], T(i % lanes >= W ? 2 * i : i)) << i;
 }
 
+// The per-system helpers adaptive steps on packs decide with (masks,
+// comparisons, selects, fabs, isfinite, max_of, widen, conversions): each
+// element must be the scalar helper's result, bit for bit, also for
+// infinities, NaN and signed zeros.
+template <class T, int W>
+void check_pack_decisions() {
+  namespace I = kobie::Impl;
+  using P = kobie::Pack<T, W>;
+  using D = kobie::Pack<double, W>;
+  const T inf = std::numeric_limits<T>::infinity(), nan = std::numeric_limits<T>::quiet_NaN();
+  const T pool[] = {T(1.5), T(-2), inf, -inf, nan, T(0), T(-0.0), T(3e-30), T(-7.25)};
+  constexpr int n_pool = sizeof(pool) / sizeof(pool[0]);
+  auto bits = [](auto x) {
+    std::uint64_t u = 0;
+    std::memcpy(&u, &x, sizeof x);
+    return u;
+  };
+  for (int shift = 0; shift < n_pool; ++shift) {
+    T xs[W], ys[W];
+    std::int64_t flags[W];
+    for (int w = 0; w < W; ++w) {
+      xs[w] = pool[(w + shift) % n_pool];
+      ys[w] = pool[(2 * w + 1) % n_pool];
+      flags[w] = (w + shift) % 3 == 0 ? 6 : 1;
+    }
+    const P x = P::load(xs), y = P::load(ys);
+    const kobie::PackMask<W> lt = I::lt(x, y), le = I::le(x, y), gt = I::gt(x, y);
+    const kobie::PackMask<W> finite = I::isfinite(x);
+    const kobie::PackMask<W> both = lt | finite, neither = !(lt & finite);
+    const P chosen = I::select(lt, x, y), larger = I::max_of(x, y), magnitude = I::fabs(x);
+    const D wide = I::widen(x);
+    const kobie::Pack<float, W> narrow(wide);
+    const kobie::PackMask<W> bit = kobie::PackMask<W>::bit_of(flags, 4);
+    std::int64_t set[W] = {};
+    lt.set_bit(set, 8);
+    for (int w = 0; w < W; ++w) {
+      const T a = xs[w], b = ys[w];
+      const std::string at = std::to_string(shift) + " " + std::to_string(w);
+      EXPECT_EQ(lt[w], I::lt(double(a), double(b))) << at;
+      EXPECT_EQ(le[w], I::le(double(a), double(b))) << at;
+      EXPECT_EQ(gt[w], I::gt(double(a), double(b))) << at;
+      EXPECT_EQ(finite[w], bool(I::isfinite(a))) << at;
+      EXPECT_EQ(both[w], I::lt(double(a), double(b)) || bool(I::isfinite(a))) << at;
+      EXPECT_EQ(neither[w], !(I::lt(double(a), double(b)) && bool(I::isfinite(a)))) << at;
+      EXPECT_EQ(bits(chosen[w]), bits(I::select(I::lt(double(a), double(b)), a, b))) << at;
+      EXPECT_EQ(bits(double(larger[w])), bits(I::max_of(double(a), double(b)))) << at;
+      EXPECT_EQ(bits(magnitude[w]), bits(T(I::fabs(a)))) << at;
+      EXPECT_EQ(bits(wide[w]), bits(I::widen(a))) << at;
+      EXPECT_EQ(bits(narrow[w]), bits(float(double(a)))) << at;
+      EXPECT_EQ(bit[w], flags[w] == 6) << at;
+      EXPECT_EQ(set[w], I::lt(double(a), double(b)) ? 8 : 0) << at;
+    }
+    EXPECT_TRUE(kobie::PackMask<W>(true)[W - 1]);
+    EXPECT_FALSE(kobie::PackMask<W>(false)[0]);
+    EXPECT_TRUE(I::lane_flag(x, true)[0]);
+  }
+}
+
 TEST(TEST_CATEGORY, simd_packs_compute_each_system_as_scalar_code) {
   check_pack_arithmetic<double, kobie::Impl::pack_width<double>>();
   check_pack_arithmetic<float, kobie::Impl::pack_width<float>>();
   check_pack_arithmetic<double, 2>();
+  check_pack_decisions<double, kobie::Impl::pack_width<double>>();
+  check_pack_decisions<float, kobie::Impl::pack_width<float>>();
 }
 #endif
 
