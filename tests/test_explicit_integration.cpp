@@ -620,8 +620,12 @@ TEST(TEST_CATEGORY, explicit_fixed_steps_give_the_same_bits_on_every_host_path) 
 TEST(TEST_CATEGORY, explicit_large_systems_on_simd_packs_give_the_per_lane_bits) {
   // Host fixed steps of a large system that allows it (Lorenz-96, 40 states)
   // run its lanes as SIMD packs in interleaved slices; contiguous slices run
-  // them one by one. 302 systems: at every team size tested (16, 8, 32 and
-  // 256 lanes) the last team ends in packs and two tail lanes. Systems 1, 3,
+  // them one by one, each lane's full steps in the lean loop of a CUDA
+  // thread (take_full_fixed_steps), its landing steps, failing attempts and
+  // the step budget's last attempt through `advance`; with max_steps 100
+  // (144 attempts wanted, 4 of them landings) the budget runs out inside a
+  // segment. 302 systems: at every team size tested (16, 8, 32 and 256
+  // lanes) the last team ends in packs and two tail lanes. Systems 1, 3,
   // 6 and 250 start with one state large enough to overflow, each at its own
   // step: their team replays the failed block of its pack chunk lane by lane
   // and stays per lane, while the other teams keep their pack results. With
@@ -642,7 +646,8 @@ TEST(TEST_CATEGORY, explicit_large_systems_on_simd_packs_give_the_per_lane_bits)
   const auto batch = Batch::verbatim<System>(states, parameters);
   const bool host_space = std::is_same<typename Exec::memory_space, Kokkos::HostSpace>::value;
   // float64 (packs of 4 on AVX2) and float32 (packs of 8)
-  auto check = [&](auto precision, const char* algorithm, int lanes) {
+  auto check = [&](auto precision, const char* algorithm, int lanes,
+                   std::int64_t max_steps = 10000000) {
     using T = decltype(precision);
     IntegrationSettings s;
     s.algorithm = algorithm;
@@ -651,6 +656,7 @@ TEST(TEST_CATEGORY, explicit_large_systems_on_simd_packs_give_the_per_lane_bits)
     s.save_interval = 0.3;
     s.dt = 0.007;  // does not divide 0.3: landing steps
     s.lanes_per_team = lanes;
+    s.max_steps = max_steps;
     s.shared_layout = "auto";  // interleaved for fixed steps on packs (and on CUDA)
     const auto a = kobie::solve_to_host<T, DopriRk4>(Exec(), System{}, batch, s);
     // (nvcc compiles no packs: its host backends run the lanes one by one)
@@ -660,8 +666,15 @@ TEST(TEST_CATEGORY, explicit_large_systems_on_simd_packs_give_the_per_lane_bits)
     s.shared_layout = "contiguous";
     const auto b = kobie::solve_to_host<T, DopriRk4>(Exec(), System{}, batch, s);
     const std::string what = std::string(algorithm) + " lanes " + std::to_string(lanes) +
-                             (sizeof(T) == 4 ? " float32" : " float64");
-    EXPECT_EQ(a.failures(), 4) << what;
+                             (sizeof(T) == 4 ? " float32" : " float64") + " max_steps " +
+                             std::to_string(max_steps);
+    const bool budget_runs_out = max_steps < 144;
+    EXPECT_EQ(a.failures(), budget_runs_out ? 302 : 4) << what;
+    if (budget_runs_out) {
+      // (every system that does not overflow first stops on the budget)
+      EXPECT_EQ(a.stats(kobie::stat_status, 0), int(kobie::status_max_steps)) << what;
+      EXPECT_EQ(a.stats(kobie::stat_accepted, 0), max_steps) << what;
+    }
     // (the overflowing systems fail at different steps)
     std::vector<int> failed_at;
     for (int i : {1, 3, 6}) failed_at.push_back(a.stats(kobie::stat_accepted, i));
@@ -680,6 +693,7 @@ TEST(TEST_CATEGORY, explicit_large_systems_on_simd_packs_give_the_per_lane_bits)
   for (const char* algorithm : {"rk4", "dormand-prince-54"}) {
     for (int lanes : host_space ? std::vector<int>{0, 8, 32, 256} : std::vector<int>{0})
       check(double(), algorithm, lanes);
+    check(double(), algorithm, 0, 100);
   }
   check(float(), "rk4", 0);
 }

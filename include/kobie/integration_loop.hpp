@@ -504,6 +504,72 @@ struct IntegrationKernel {
     return a.still;
   }
 
+  /// Fixed steps of one lane, the lean loop: the segment's full steps
+  /// towards `target`, each only the method's stages, the proposal's
+  /// finiteness check and t += dt, with the counters settled once at the end.
+  /// It stops before every step `advance` treats apart, which then takes it:
+  /// the landing step, the attempt whose count reaches max_steps, a step
+  /// that would not move t (stagnation) and an attempt with a non-finite
+  /// proposal (taken again by `advance` from the same state, where it fails).
+  /// Every step it does take is bitwise the step `advance` takes (the same
+  /// attempt with h = dt, the same time and the same state), so results do
+  /// not change; what goes is `advance`'s per-step bookkeeping (the landing
+  /// test's selects, the status word, three counters, the controller's
+  /// select), and with h fixed the weights T(h b) leave the loop. The CUDA
+  /// per-thread loop runs fixed steps so, and on the host each lane of a
+  /// large system in contiguous slices (`advance_segment`).
+  template <class Mem, class L>
+  KOKKOS_FORCEINLINE_FUNCTION static void take_full_fixed_steps(const Env& e, const Mem& mem, L& l,
+                                                                std::int64_t sys, double target) {
+    if (!active(l, target)) return;
+    double t = l.clock[0];
+    const double dt = l.clock[1];
+    // Attempts this loop may make: the one that reaches max_steps is `advance`'s.
+    const std::int64_t budget =
+        e.cfg.max_steps - 1 - l.counters[Loop::c_accepted] - l.counters[Loop::c_rejected];
+    const auto p = parameters_of(e, mem, sys);
+    auto dv = mem.template get<Loop::driver_values>();
+    auto y_new = mem.template get<Loop::proposal>();
+    const auto rhs = rhs_of(e, p, dv);
+    std::int64_t taken = 0;  // (of the budget's type: no conversion per step)
+    while (taken < budget) {
+      // (the landing test and the step's end exactly as `open_attempt` and
+      // `close_attempt` compute them)
+      if (Impl::ge(dt, (target - t) * (1.0 - 1e-12))) break;
+      const double t_next = t + dt;
+      if (!Impl::gt(t_next, t)) break;
+      bool finite = true;
+      auto decide = [&](const auto&) KOBIE_INLINE_LAMBDA {
+        finite = all_finite(y_new);
+        return finite;
+      };
+      int evals = 0;
+      Step::template attempt<true>(step_memory(mem), t, dt, l.y, y_new, l.fsal, rhs,
+                                   e.cfg.tolerances, decide, evals, NoLog{});
+      if (!finite) break;
+      Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { l.y[i] = y_new[i]; });
+      t = t_next;
+      ++taken;
+    }
+    l.clock[0] = t;
+    l.counters[Loop::c_accepted] += int(taken);
+    l.counters[Loop::c_evals] += int(taken) * Step::rhs_evals_per_attempt;
+  }
+
+  /// Whether every y[i] is finite: 0 * y[i] is a zero for a finite y[i]
+  /// and NaN for an infinity or a NaN, and a NaN stays in a sum. The same
+  /// verdict as `Impl::isfinite` state by state, in n multiplies (fused into
+  /// multiply-adds) and one comparison where that takes 3n - 1 instructions
+  /// (a CUDA float32 Lorenz step: 4 against 8; scripts/ptx-loops.py).
+  /// Like `isfinite` itself, it means nothing under -ffinite-math-only (part
+  /// of -ffast-math, which KoBIE's own targets never use).
+  template <class Y>
+  KOKKOS_FORCEINLINE_FUNCTION static bool all_finite(const Y& y) {
+    T zeros = T(0) * T(y[0]);
+    Impl::for_n<n - 1>([&](const int i) KOBIE_INLINE_LAMBDA { zeros += T(0) * T(y[i + 1]); });
+    return zeros == zeros;
+  }
+
   /// a[idx] for a run-time idx without indexing a register array at run time
   /// (that would move the whole array to the stack on CUDA).
   template <int N, class A>
@@ -955,6 +1021,23 @@ struct IntegrationKernel {
         const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
         return root_memory<Placement, vector_passes, Loop, known>(tbl, ctx);
       };
+      if constexpr (known_fixed && known == SliceLayoutKnown::at_run_time &&
+                    n > Impl::unroll_limit && std::is_same<Log, NoLog>::value) {
+        // The lanes of a large system in contiguous slices do not vectorise
+        // across lanes (its loops over states stay loops): each runs its
+        // steps alone, the full ones in the lean loop, as a CUDA thread does
+        // (Lorenz-96 RK4: 0.92 of the passes' time). A small system keeps
+        // the passes, whose lanes side by side hide each other's latency
+        // (Lorenz RK4 lane by lane took 2.2 times as long).
+        for (int lane = 0; lane < count; ++lane) {
+          const auto mem = memory_of(lane);
+          auto l = lane_buffers(mem);
+          take_full_fixed_steps(e, mem, l, first + lane, target);
+          while (advance<true, p>(e, mem, l, first + lane, target)) {
+          }
+        }
+        return;
+      }
       int still;
       if constexpr (!known_fixed) {
         // Adaptive steps: each pass is two SIMD loops over the lanes, the
@@ -1076,6 +1159,8 @@ struct IntegrationKernel {
           begin(mem, l, sys);
           cfg.for_each_event(
               [&](double target) {
+                if constexpr (known_fixed && std::is_same<Log, NoLog>::value)
+                  take_full_fixed_steps(e, mem, l, sys, target);
                 while (advance<known_fixed>(e, mem, l, sys, target)) {
                 }
               },
