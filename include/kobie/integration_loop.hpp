@@ -516,8 +516,9 @@ struct IntegrationKernel {
   /// not change; what goes is `advance`'s per-step bookkeeping (the landing
   /// test's selects, the status word, three counters, the controller's
   /// select), and with h fixed the weights T(h b) leave the loop. The CUDA
-  /// per-thread loop runs fixed steps so, and on the host each lane of a
-  /// large system in contiguous slices (`advance_segment`).
+  /// per-thread loop runs the fixed steps of systems of up to unroll_limit
+  /// states so, and on the host each lane of a larger system in contiguous
+  /// slices (`advance_segment`).
   template <class Mem, class L>
   KOKKOS_FORCEINLINE_FUNCTION static void take_full_fixed_steps(const Env& e, const Mem& mem, L& l,
                                                                 std::int64_t sys, double target) {
@@ -1152,14 +1153,20 @@ struct IntegrationKernel {
       each_lane([&](const auto& mem, auto& l, std::int64_t sys) { end(mem, l, sys); });
     } else {
       const Env e = env();
-      // Fixed steps compile apart, without controller arithmetic.
+      // Fixed steps compile apart, without controller arithmetic. Systems of
+      // up to unroll_limit states take their full steps in the lean loop;
+      // in a larger one advance's bookkeeping is a small part of each step,
+      // and the loop's second copy of the stages cost 18% of its object's
+      // compile time (docs/ARCHITECTURE.md, *Benchmarks*, "Where a CUDA
+      // fixed step spends its instructions").
       auto run = [&](auto fixed) {
         constexpr bool known_fixed = decltype(fixed)::value;
         each_lane([&](const auto& mem, auto& l, std::int64_t sys) {
           begin(mem, l, sys);
           cfg.for_each_event(
               [&](double target) {
-                if constexpr (known_fixed && std::is_same<Log, NoLog>::value)
+                if constexpr (known_fixed && std::is_same<Log, NoLog>::value &&
+                              n <= Impl::unroll_limit)
                   take_full_fixed_steps(e, mem, l, sys, target);
                 while (advance<known_fixed>(e, mem, l, sys, target)) {
                 }
