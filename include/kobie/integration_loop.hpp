@@ -171,6 +171,10 @@ struct IntegrationKernel {
   /// time (`Impl::takes_time_packs`): the systems of a pack step on from
   /// their own times with their own step sizes.
   static constexpr bool use_adaptive_packs = use_packs && Impl::takes_time_packs<System, T>::value;
+  /// The most lanes a host team may have: the size of the per-lane arrays
+  /// the host passes keep on the stack (the 'lanes_per_team' setting's
+  /// bound; `run_solve` refuses a larger launch plan).
+  static constexpr int max_host_lanes = 1024;
 
   System system;
   AllocatorTable<Loop> table;
@@ -667,8 +671,7 @@ struct IntegrationKernel {
   template <SliceLayoutKnown Known>
   KOBIE_HOST_NOINLINE bool advance_uniform_fixed(char* shared, std::int64_t first, int count,
                                                  double target) const {
-    constexpr int max_lanes = 1024;
-    if (count > max_lanes) return false;
+    constexpr int max_lanes = max_host_lanes;
     const Env e = env();
     const AllocatorTable<Loop> tbl = table;
     const int lanes = plan.lanes_per_team;
@@ -928,7 +931,7 @@ struct IntegrationKernel {
   KOBIE_HOST_NOINLINE int attempt_packs(char* shared, std::int64_t first, int count, double target,
                                         double* at_t, double* at_h, double* at_err_sq,
                                         int* at_flags) const {
-    constexpr int max_lanes = 1024;
+    constexpr int max_lanes = max_host_lanes;
     constexpr int W = Impl::pack_width<T>;
     const Env e = env();
     const AllocatorTable<Loop> tbl = table;
@@ -1047,53 +1050,51 @@ struct IntegrationKernel {
         // (about 8% slower on the Lorenz Dormand-Prince benchmark). Between the two loops
         // each lane's `Attempted` waits in these arrays (the driver's own
         // bookkeeping, like a loop counter: nothing a placement could move).
-        constexpr int max_lanes = 1024;
-        if (count <= max_lanes) {
-          double at_t[max_lanes], at_h[max_lanes], at_err_sq[max_lanes];
-          int at_flags[max_lanes];
-          do {
-            still = 0;
+        // (count <= max_host_lanes: run_solve's launch plans keep to it)
+        double at_t[max_host_lanes], at_h[max_host_lanes], at_err_sq[max_host_lanes];
+        int at_flags[max_host_lanes];
+        do {
+          still = 0;
 #if KOBIE_SIMD_PACKS  // (nvcc instantiates discarded branches of this lambda)
-            if constexpr (use_adaptive_packs && known == SliceLayoutKnown::interleaved &&
-                          std::is_same<Log, NoLog>::value) {
-              still = attempt_packs(shared, first, count, target, at_t, at_h, at_err_sq, at_flags);
-            } else
+          if constexpr (use_adaptive_packs && known == SliceLayoutKnown::interleaved &&
+                        std::is_same<Log, NoLog>::value) {
+            still = attempt_packs(shared, first, count, target, at_t, at_h, at_err_sq, at_flags);
+          } else
 #endif
-              KOBIE_VECTOR_HOT_LOOP
-            for (int lane = 0; lane < count; ++lane) {
-              const auto mem = memory_of(lane);
-              auto l = lane_buffers(mem);
-              const Attempted a = attempt<false>(e, mem, l, first + lane, target);
-              at_t[lane] = a.t;
-              at_h[lane] = a.h;
-              at_err_sq[lane] = a.err_sq;
-              // (bit 0 unused: GCC turns (x & 1) != 0 into a conversion to
-              // bool, which it does not vectorise)
-              at_flags[lane] =
-                  int(a.act) << 1 | int(a.eligible) << 2 | int(a.accept) << 3 | int(a.land) << 4;
-              still += a.still ? 1 : 0;
-            }
             KOBIE_VECTOR_HOT_LOOP
-            for (int lane = 0; lane < count; ++lane) {
-              auto l = lane_buffers(memory_of(lane));
-              const int flags = at_flags[lane];
-              settle<false, p>(e, l, first + lane, at_t[lane], at_h[lane], at_err_sq[lane],
-                               (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0,
-                               (flags & 16) != 0);
-            }
-          } while (still > 0);
-          return;
-        }
+          for (int lane = 0; lane < count; ++lane) {
+            const auto mem = memory_of(lane);
+            auto l = lane_buffers(mem);
+            const Attempted a = attempt<false>(e, mem, l, first + lane, target);
+            at_t[lane] = a.t;
+            at_h[lane] = a.h;
+            at_err_sq[lane] = a.err_sq;
+            // (bit 0 unused: GCC turns (x & 1) != 0 into a conversion to
+            // bool, which it does not vectorise)
+            at_flags[lane] =
+                int(a.act) << 1 | int(a.eligible) << 2 | int(a.accept) << 3 | int(a.land) << 4;
+            still += a.still ? 1 : 0;
+          }
+          KOBIE_VECTOR_HOT_LOOP
+          for (int lane = 0; lane < count; ++lane) {
+            auto l = lane_buffers(memory_of(lane));
+            const int flags = at_flags[lane];
+            settle<false, p>(e, l, first + lane, at_t[lane], at_h[lane], at_err_sq[lane],
+                             (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0,
+                             (flags & 16) != 0);
+          }
+        } while (still > 0);
+      } else {
+        do {
+          still = 0;
+          KOBIE_VECTOR_HOT_LOOP
+          for (int lane = 0; lane < count; ++lane) {
+            const auto mem = memory_of(lane);
+            auto l = lane_buffers(mem);
+            still += advance<true, p>(e, mem, l, first + lane, target) ? 1 : 0;
+          }
+        } while (still > 0);
       }
-      do {
-        still = 0;
-        KOBIE_VECTOR_HOT_LOOP
-        for (int lane = 0; lane < count; ++lane) {
-          const auto mem = memory_of(lane);
-          auto l = lane_buffers(mem);
-          still += advance<known_fixed, p>(e, mem, l, first + lane, target) ? 1 : 0;
-        }
-      } while (still > 0);
     };
     // Interleaved slices (the default) with a constant lane step: one SIMD
     // loop, compiled apart for fixed steps (no controller arithmetic), for

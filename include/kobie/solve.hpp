@@ -392,6 +392,10 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
               : parse_shared_slice_layout(vs.raw.shared_layout, "shared_layout");
       const LaunchPlan plan =
           plan_launch(layout, launch_limits<ExecSpace>(vs.raw.lanes_per_team), slices);
+      if (vector_passes && plan.lanes_per_team > Kernel::max_host_lanes)
+        throw std::logic_error(
+            "kobie: a host launch plan of " + std::to_string(plan.lanes_per_team) +
+            " lanes per team; allowed: " + std::to_string(Kernel::max_host_lanes) + " at most");
       info.layout_report = layout.report();
       std::ostringstream lr;
       lr << plan.lanes_per_team << " lanes per team (" << plan.team_size << " x "
