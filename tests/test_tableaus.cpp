@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -58,6 +59,32 @@ static_assert(tab::DormandPrince54::a(2, 2) == 0.0 && tab::DormandPrince54::a(7,
 static_assert(tab::DormandPrince54::a(3, -1) == 0.0 && tab::DormandPrince54::b(-1) == 0.0);
 static_assert(tab::DormandPrince54::b(7) == 0.0 && tab::DormandPrince54::c(7) == 0.0);
 static_assert(tab::DormandPrince54::e(6) == -1.0 / 40.0);
+// tableaus::named: a program's own selection, by --algorithm name, in
+// all_explicit's order; an empty list (or one of separators only) is all.
+struct TwoNames {
+  static constexpr const char* value = "dormand-prince-54, rk4";
+};
+struct Separators {
+  static constexpr const char* value = " ;,";
+};
+struct Prefixes {  // names that only start like, or extend, real ones
+  static constexpr const char* value = "euler;dop853";
+};
+static_assert(
+    std::is_same<tab::named<TwoNames>, std::tuple<tab::ClassicalRK4, tab::DormandPrince54>>::value);
+static_assert(std::is_same<tab::named<Separators>, tab::all_explicit>::value);
+static_assert(std::is_same<tab::named<Prefixes>,
+                           std::tuple<tab::ExplicitEuler, tab::DormandPrince853>>::value);
+static_assert(tab::Impl::list_holds("rk4", "rk4") && tab::Impl::list_holds("euler rk4", "rk4"));
+static_assert(!tab::Impl::list_holds("rk", "rk4") && !tab::Impl::list_holds("rk45", "rk4") &&
+              !tab::Impl::list_holds("", "rk4"));
+// A list naming a method that is not among them does not compile (named's
+// static_assert): names_known is its check.
+constexpr const char* two_names[] = {"rk4", "dormand-prince-54", nullptr};
+static_assert(tab::Impl::names_known("rk4 dormand-prince-54", two_names) &&
+              tab::Impl::names_known("", two_names));
+static_assert(!tab::Impl::names_known("rk4,dopri5", two_names) &&
+              !tab::Impl::names_known("rk4,dormand-prince", two_names));
 static_assert(tab::ClassicalRK4::b(1) == 1.0 / 3.0 && tab::ClassicalRK4::e(1) == 0.0);
 static_assert(tab::ExplicitEuler::a(0, 0) == 0.0 && tab::ExplicitEuler::b(0) == 1.0);
 static_assert(tab::DormandPrince853::e3(0) == tab::DormandPrince853::b(0) - 31.0 / 127.0);

@@ -12,7 +12,19 @@
 #include <utility>
 #include <vector>
 
+#ifndef KOBIE_CLI_ALGORITHMS
+#define KOBIE_CLI_ALGORITHMS ""  // all (the build sets it: kobie_cli_algorithms in CMake)
+#endif
+
 namespace kobie_cli {
+
+/// The methods this command line compiles in: those KOBIE_CLI_ALGORITHMS
+/// names (the CMake setting KOBIE_CLI_ALGORITHMS, or kobie_add_cli's
+/// ALGORITHMS), or all explicit ones.
+struct AlgorithmNames {
+  static constexpr const char* value = KOBIE_CLI_ALGORITHMS;
+};
+using Algorithms = kobie::tableaus::named<AlgorithmNames>;
 
 struct Sweep {
   std::string name;

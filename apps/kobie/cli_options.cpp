@@ -38,7 +38,12 @@ std::string help() {
        "                         beat of period 1)\n"
        "integration\n"
        "  --algorithm NAME       default dormand-prince-54; one of:";
-  for (const auto& a : kobie::known_algorithms()) h << " " << a;
+  for (const auto& a : kobie::Impl::algorithm_infos<Algorithms>()) h << " " << a.name;
+  if (std::tuple_size<Algorithms>::value < std::tuple_size<kobie::tableaus::all_explicit>::value) {
+    h << "\n                         (those this build compiles in; KoBIE has:";
+    for (const auto& a : kobie::known_algorithms()) h << " " << a;
+    h << ")";
+  }
   h << "\n"
        "  --controller NAME      pi (default), i, pid, gustafsson, fixed\n"
        "  --duration T           of the saving window (default 10)\n"

@@ -150,8 +150,8 @@ int run_as(const Options& o) {
     const double saves = std::floor(settings.duration / settings.save_interval) + 1;
     if (saves >= 20 && saves < 1e9) settings.saves_per_chunk = int(std::ceil(saves / 20));
   }
-  const auto r =
-      kobie::solve_to_host<T>(Exec(), System{}, batch, settings, drivers, [&](int done, int total) {
+  const auto r = kobie::solve_to_host<T, Algorithms>(
+      Exec(), System{}, batch, settings, drivers, [&](int done, int total) {
         if (progress) std::fprintf(stderr, "\rkobie: %d / %d saves", done, total);
       });
   if (progress) std::fprintf(stderr, "\n");

@@ -5,7 +5,7 @@
 /// device.
 ///
 /// Each tableau is a struct of static members:
-///   - `name()`: kebab-case name (host only);
+///   - `name()`: kebab-case name (constexpr; `named` selects by it);
 ///   - `stages`, `order` (of the propagated solution, weights b),
 ///     `error_order` (of the embedded solution bhat = b - e; 0 = no error
 ///     estimate), `fsal`, `dual_error`;
@@ -69,6 +69,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <type_traits>
 
 namespace kobie::tableaus {
 
@@ -92,7 +93,7 @@ KOKKOS_INLINE_FUNCTION constexpr double vector_entry(const double (&v)[N], int i
 
 /// Explicit (forward) Euler: 1 stage, order 1, no error estimate.
 struct ExplicitEuler {
-  static const char* name() { return "euler"; }
+  static constexpr const char* name() { return "euler"; }
   static constexpr int stages = 1;
   static constexpr int order = 1;
   static constexpr int error_order = 0;
@@ -120,7 +121,7 @@ struct ExplicitEuler {
 /// Heun's method (explicit trapezoidal rule), order 2, with explicit Euler
 /// embedded for a 1st-order error estimate: Heun-Euler 2(1).
 struct Heun2 {
-  static const char* name() { return "heun-2"; }
+  static constexpr const char* name() { return "heun-2"; }
   static constexpr int stages = 2;
   static constexpr int order = 2;
   static constexpr int error_order = 1;
@@ -159,7 +160,7 @@ struct Heun2 {
 /// Ralston's 3-stage 3rd-order method (minimum error bound), no error
 /// estimate.
 struct Ralston3 {
-  static const char* name() { return "ralston-3"; }
+  static constexpr const char* name() { return "ralston-3"; }
   static constexpr int stages = 3;
   static constexpr int order = 3;
   static constexpr int error_order = 0;
@@ -197,7 +198,7 @@ struct Ralston3 {
 /// Bogacki-Shampine 3(2): Ralston3 plus an FSAL 4th stage for a 2nd-order
 /// embedded solution (MATLAB's ode23).
 struct BogackiShampine32 {
-  static const char* name() { return "bogacki-shampine-32"; }
+  static constexpr const char* name() { return "bogacki-shampine-32"; }
   static constexpr int stages = 4;
   static constexpr int order = 3;
   static constexpr int error_order = 2;
@@ -239,7 +240,7 @@ struct BogackiShampine32 {
 
 /// The classical 4-stage 4th-order Runge-Kutta method, no error estimate.
 struct ClassicalRK4 {
-  static const char* name() { return "rk4"; }
+  static constexpr const char* name() { return "rk4"; }
   static constexpr int stages = 4;
   static constexpr int order = 4;
   static constexpr int error_order = 0;
@@ -278,7 +279,7 @@ struct ClassicalRK4 {
 
 /// Dormand-Prince 5(4), FSAL (MATLAB's ode45, DOPRI5).
 struct DormandPrince54 {
-  static const char* name() { return "dormand-prince-54"; }
+  static constexpr const char* name() { return "dormand-prince-54"; }
   static constexpr int stages = 7;
   static constexpr int order = 5;
   static constexpr int error_order = 4;
@@ -329,7 +330,7 @@ struct DormandPrince54 {
 /// Cash-Karp 5(4): 6 stages, 5th-order propagated solution, 4th-order
 /// embedded.
 struct CashKarp54 {
-  static const char* name() { return "cash-karp-54"; }
+  static constexpr const char* name() { return "cash-karp-54"; }
   static constexpr int stages = 6;
   static constexpr int order = 5;
   static constexpr int error_order = 4;
@@ -382,7 +383,7 @@ struct CashKarp54 {
 /// of the propagated solution; the controller uses
 /// min(order, error_order) = 4.
 struct Fehlberg45 {
-  static const char* name() { return "fehlberg-45"; }
+  static constexpr const char* name() { return "fehlberg-45"; }
   static constexpr int stages = 6;
   static constexpr int order = 4;
   static constexpr int error_order = 5;
@@ -430,7 +431,7 @@ struct Fehlberg45 {
 
 /// Tsitouras 5(4) (Tsit5), 7 stages, FSAL.
 struct Tsitouras54 {
-  static const char* name() { return "tsitouras-54"; }
+  static constexpr const char* name() { return "tsitouras-54"; }
   static constexpr int stages = 7;
   static constexpr int order = 5;
   static constexpr int error_order = 4;
@@ -495,7 +496,7 @@ struct Tsitouras54 {
 /// Verner's "most efficient" 7(6) pair (Vern7): 10 stages, 7th-order
 /// propagated solution, 6th-order embedded, not FSAL.
 struct Verner76 {
-  static const char* name() { return "verner-76"; }
+  static constexpr const char* name() { return "verner-76"; }
   static constexpr int stages = 10;
   static constexpr int order = 7;
   static constexpr int error_order = 6;
@@ -594,7 +595,7 @@ struct Verner76 {
 /// (the denominator taken as 1 where it is 0). This scales like h^8, so his
 /// step-size exponent is 1/8: `controller_order` returns 7 for it.
 struct DormandPrince853 {
-  static const char* name() { return "dop853"; }
+  static constexpr const char* name() { return "dop853"; }
   static constexpr int stages = 13;
   static constexpr int order = 8;
   static constexpr int error_order = 5;
@@ -719,6 +720,78 @@ struct DormandPrince853 {
 using all_explicit =
     std::tuple<ExplicitEuler, Heun2, Ralston3, BogackiShampine32, ClassicalRK4, DormandPrince54,
                CashKarp54, Fehlberg45, Tsitouras54, Verner76, DormandPrince853>;
+
+namespace Impl {
+/// Names lists ("rk4,dormand-prince-54"): names separated by commas,
+/// semicolons or spaces.
+constexpr bool is_name_separator(char c) {
+  return c == ',' || c == ';' || c == ' ';
+}
+/// The start of the name at or after `p` (its end of string if none).
+constexpr const char* next_name(const char* p) {
+  while (is_name_separator(*p)) ++p;
+  return p;
+}
+/// Past the end of the name that starts at `p`.
+constexpr const char* name_end(const char* p) {
+  while (*p != '\0' && !is_name_separator(*p)) ++p;
+  return p;
+}
+/// Whether the name starting at `p` is `name`.
+constexpr bool name_is(const char* p, const char* name) {
+  while (*p != '\0' && !is_name_separator(*p) && *p == *name) ++p, ++name;
+  return *name == '\0' && (*p == '\0' || is_name_separator(*p));
+}
+/// Whether `list` holds `name`.
+constexpr bool list_holds(const char* list, const char* name) {
+  for (const char* p = next_name(list); *p != '\0'; p = next_name(name_end(p)))
+    if (name_is(p, name)) return true;
+  return false;
+}
+/// Whether every name in `list` is one of `names` (null-terminated).
+constexpr bool names_known(const char* list, const char* const* names) {
+  for (const char* p = next_name(list); *p != '\0'; p = next_name(name_end(p))) {
+    bool known = false;
+    for (const char* const* n = names; *n != nullptr; ++n) known = known || name_is(p, *n);
+    if (!known) return false;
+  }
+  return true;
+}
+template <class List, class Selected, class... Rest>
+struct select_named {
+  using type = Selected;
+};
+template <class List, class... Selected, class Tab, class... Rest>
+struct select_named<List, std::tuple<Selected...>, Tab, Rest...> {
+  using type = typename select_named<
+      List,
+      std::conditional_t<list_holds(List::value, Tab::name()), std::tuple<Selected..., Tab>,
+                         std::tuple<Selected...>>,
+      Rest...>::type;
+};
+template <class List, class Algorithms>
+struct named;
+template <class List, class... Tabs>
+struct named<List, std::tuple<Tabs...>> {
+  static constexpr const char* names[] = {Tabs::name()..., nullptr};
+  static_assert(names_known(List::value, names),
+                "kobie: the algorithm list (KOBIE_CLI_ALGORITHMS, kobie_add_cli ALGORITHMS) "
+                "names an algorithm that is not among the tableaus it selects from; allowed: "
+                "the names `kobie --help` lists under --algorithm");
+  using type = std::conditional_t<*next_name(List::value) == '\0', std::tuple<Tabs...>,
+                                  typename select_named<List, std::tuple<>, Tabs...>::type>;
+};
+}  // namespace Impl
+
+/// The tableaus of `Algorithms` (a std::tuple of tableau types, default
+/// all_explicit) whose names are in `List::value`, a constexpr string of
+/// names separated by commas, semicolons or spaces ("rk4,dormand-prince-54");
+/// all of them when it is empty. A name that is not among them does not
+/// compile. A program that needs a few methods compiles only those:
+///   struct Mine { static constexpr const char* value = "rk4 tsitouras-54"; };
+///   solve<double, tableaus::named<Mine>>(...);
+template <class List, class Algorithms = all_explicit>
+using named = typename Impl::named<List, Algorithms>::type;
 
 /// The order the step-size controller uses: min(order, error_order) (order - 1
 /// for DOP853's dual estimate), or 0 if the tableau has no error estimate.

@@ -41,4 +41,17 @@ if(RUN_CONSUMER)
   if(NOT last_output MATCHES "0 of 8 systems failed")
     message(FATAL_ERROR "install test: the command line did not run:\n${last_output}")
   endif()
+  run("run the command line with the other compiled method" "${WORK_DIR}/build/pendulum"
+      --batch 8 --duration 2 --save-every 1 --algorithm rk4 --controller fixed --dt 0.01 --quiet)
+  if(NOT last_output MATCHES "0 of 8 systems failed")
+    message(FATAL_ERROR "install test: the command line's rk4 did not run:\n${last_output}")
+  endif()
+  # A method the example does not compile in (kobie_add_cli ALGORITHMS): a
+  # clear error naming the compiled ones, exit status 2.
+  execute_process(COMMAND "${WORK_DIR}/build/pendulum" --batch 8 --algorithm tsitouras-54 --quiet
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 2 OR NOT out MATCHES "'tsitouras-54'.*compiled: 'rk4', 'dormand-prince-54'")
+    message(FATAL_ERROR "install test: a method not compiled in gave status ${rc}:\n${out}")
+  endif()
+  message(STATUS "install test: a method not compiled in is refused: ok")
 endif()
