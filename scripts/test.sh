@@ -17,7 +17,8 @@
 #            two methods (KOBIE_CLI_ALGORITHMS=rk4;dormand-prince-54): every
 #            system's device code, less the other nine methods' 144
 #            integration kernels (each method's kernels are in the CUDA test
-#            binary); with all eleven the stage took 1837-2112 s. Keeps the
+#            binary); with all eleven the stage took 1837-2112 s, with two
+#            853 s (fresh clone of af33def). Keeps the
 #            -Xptxas=-v report of every kernel per object in
 #            build/cuda/compile-logs and as a table in
 #            build/cuda/kernel-resources.txt, fails on nvcc warnings and on a
@@ -38,7 +39,7 @@ while (( $# )); do
   case "$1" in
     --skip-cuda) skip_cuda=1 ;;
     --only) only=",$2,"; shift ;;
-    -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "test.sh: error: unknown option '$1' (allowed: --skip-cuda, --only STAGES)" >&2; exit 2 ;;
   esac
   shift
