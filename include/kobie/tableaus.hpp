@@ -5,7 +5,7 @@
 /// device.
 ///
 /// Each tableau is a struct of static members:
-///   - `name()`: kebab-case name (constexpr; `named` selects by it);
+///   - `name()`: kebab-case name (constexpr for `named` to select by it);
 ///   - `stages`, `order` (of the propagated solution, weights b),
 ///     `error_order` (of the embedded solution bhat = b - e; 0 = no error
 ///     estimate), `fsal`, `dual_error`;
