@@ -276,10 +276,11 @@ ValidatedSettings validate(const IntegrationSettings& s, const SystemShape& syst
   if (s.shared_layout != "auto" && s.shared_layout != "interleaved" &&
       s.shared_layout != "contiguous")
     bad("shared_layout", "'" + s.shared_layout + "'", "'auto', 'interleaved', 'contiguous'");
-  if (!(s.lanes_per_team == 0 || (s.lanes_per_team > 0 && s.lanes_per_team <= 1024 &&
+  if (!(s.lanes_per_team == 0 || (s.lanes_per_team > 0 && s.lanes_per_team <= max_lanes_per_team &&
                                   (s.lanes_per_team & (s.lanes_per_team - 1)) == 0)))
     bad("lanes_per_team", std::to_string(s.lanes_per_team),
-        "0 (the backend's default) or a power of two from 1 to 1024");
+        "0 (the backend's default) or a power of two from 1 to " +
+            std::to_string(max_lanes_per_team));
   if (s.placement.empty())
     bad("placement", "''", "the name of a placement the program compiled in, e.g. 'default'");
   if (s.device_memory_limit < 0)

@@ -33,6 +33,7 @@
 #include <kobie/erk_step.hpp>
 #include <kobie/impl/fast_math.hpp>
 #include <kobie/impl/kokkos_compat.hpp>
+#include <kobie/settings.hpp>
 #include <kobie/summaries.hpp>
 #include <kobie/team_launch.hpp>
 
@@ -172,9 +173,9 @@ struct IntegrationKernel {
   /// their own times with their own step sizes.
   static constexpr bool use_adaptive_packs = use_packs && Impl::takes_time_packs<System, T>::value;
   /// The most lanes a host team may have: the size of the per-lane arrays
-  /// the host passes keep on the stack (the 'lanes_per_team' setting's
+  /// the host passes keep on the stack (the `lanes_per_team` setting's
   /// bound; `run_solve` refuses a larger launch plan).
-  static constexpr int max_host_lanes = 1024;
+  static constexpr int max_host_lanes = max_lanes_per_team;
 
   System system;
   AllocatorTable<Loop> table;

@@ -15,6 +15,11 @@
 
 namespace kobie {
 
+/// The most systems a team may hold (the `lanes_per_team` setting's bound):
+/// CUDA's largest block, and the size of the per-lane arrays of a host
+/// team's passes (IntegrationKernel::max_host_lanes).
+inline constexpr int max_lanes_per_team = 1024;
+
 /// What to integrate and how; defaults are sensible for non-stiff problems.
 struct IntegrationSettings {
   std::string algorithm = "dormand-prince-54";  ///< see known_algorithms()
@@ -50,8 +55,8 @@ struct IntegrationSettings {
   /// Impl::unroll_limit) unless their steps run as SIMD packs
   /// (kobie/simd_pack.hpp), interleaved otherwise.
   std::string shared_layout = "auto";
-  /// Systems per team (a power of two up to 1024; at least 32 on CUDA, a
-  /// warp); 0: the backend's default (launch_limits in team_launch.hpp),
+  /// Systems per team (a power of two up to max_lanes_per_team; at least 32
+  /// on CUDA, a warp); 0: the backend's default (launch_limits in team_launch.hpp),
   /// halved while the team's shared buffers do not fit team scratch level 0.
   /// A number given here is used as is (an error if no scratch level holds it).
   int lanes_per_team = 0;
