@@ -1,6 +1,7 @@
 // The main of every KoBIE benchmark binary: initialises Kokkos, records the
 // context (KoBIE and Kokkos configuration, backend, threads, compiler, git
-// hash) in Google Benchmark's output, and knows the smoke mode.
+// hash, the instruction set compiled for) in Google Benchmark's output,
+// and knows the smoke mode.
 #include "bench_context.hpp"
 
 #include <kobie/kobie.hpp>
@@ -47,6 +48,26 @@ std::string cpu_description() {
       out += std::string(" ") + isa;
   return out;
 }
+/// The instruction set this binary's code was compiled for, which its host
+/// kernels vectorise with (their SIMD packs are a vector register wide):
+/// what the figures came from, where `cpu` says what the machine has.
+std::string compiled_instruction_set() {
+  std::string out;
+#if defined(__AVX512F__)
+  out += " avx512f";
+#endif
+#if defined(__AVX2__)
+  out += " avx2";
+#endif
+#if defined(__FMA__)
+  out += " fma";
+#endif
+#if defined(__ARM_NEON)
+  out += " neon";
+#endif
+  return (out.empty() ? std::string("baseline") : out.substr(1)) + ", vector registers of " +
+         std::to_string(kobie::Impl::native_vector_bytes) + " bytes";
+}
 }  // namespace
 bool smoke_mode() {
   return g_smoke;
@@ -75,6 +96,7 @@ int main(int argc, char* argv[]) {
                               std::to_string(Kokkos::DefaultExecutionSpace().concurrency()));
   benchmark::AddCustomContext("kokkos_version", std::to_string(KOKKOS_VERSION));
   benchmark::AddCustomContext("cpu", kobie_bench::cpu_description());
+  benchmark::AddCustomContext("instruction_set", kobie_bench::compiled_instruction_set());
   benchmark::AddCustomContext("compiler", KOBIE_BENCH_COMPILER);
   benchmark::AddCustomContext("extra_flags", KOBIE_BENCH_FLAGS);
   benchmark::AddCustomContext("git_hash", KOBIE_GIT_HASH);

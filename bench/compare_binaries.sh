@@ -44,9 +44,16 @@ for side in "AB":
     for r in range(1, rounds + 1):
         try:
             with open(f"{out}/{side}-{r}.json") as f:
-                runs = json.load(f)["benchmarks"]
+                data = json.load(f)
+            runs = data["benchmarks"]
         except (OSError, ValueError, KeyError):
-            runs = []  # (no output file, or an empty one: nothing matched)
+            data, runs = {}, []  # (no output file, or an empty one: nothing matched)
+        if r == 1:
+            # What the figures came from: the machine, and the instruction
+            # set each binary was compiled for.
+            context = data.get("context", {})
+            print(f"{side}: cpu {context.get('cpu', 'unknown')}; instruction set "
+                  f"{context.get('instruction_set', 'unknown (built before it was recorded)')}")
         for b in runs:
             scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[b.get("time_unit", "ns")]
             times.setdefault(b["name"], {}).setdefault(side, []).append(b["real_time"] * scale)

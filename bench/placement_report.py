@@ -41,7 +41,7 @@ def default_of(sweeps):
 def report(path):
     context, rows = load(path)
     print(f"# {path}")
-    for key in ("cpu", "kokkos_execution_space", "kokkos_concurrency", "compiler", "git_hash",
+    for key in ("cpu", "instruction_set", "kokkos_execution_space", "kokkos_concurrency", "compiler", "git_hash",
                 "date"):
         if key in context:
             print(f"  {key}: {context[key]}")

@@ -172,7 +172,7 @@ def work(r):
 def report(path):
     context, runs = load(path)
     print(f"# {path}")
-    for key in ("cpu", "kokkos_execution_space", "kokkos_concurrency", "compiler", "git_hash",
+    for key in ("cpu", "instruction_set", "kokkos_execution_space", "kokkos_concurrency", "compiler", "git_hash",
                 "date"):
         if key in context:
             print(f"  {key}: {context[key]}")

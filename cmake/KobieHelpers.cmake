@@ -25,7 +25,13 @@ else()
 endif()
 option(KOBIE_NATIVE_ARCH "Compile KoBIE's own executables with -march=native" ${_native_default})
 
+# kobie_target_defaults(target [ARCH flag...]): warnings (errors under
+# KOBIE_ENABLE_WERROR) and, for executables, -march=native under
+# KOBIE_NATIVE_ARCH, or the given ARCH flags instead (a build for another
+# instruction set than the host's: the driver expands -march=native into
+# explicit -m flags that a later -march would not undo).
 function(kobie_target_defaults target)
+  cmake_parse_arguments(PARSE_ARGV 1 _defaults "" "" "ARCH")
   if(KOBIE_ENABLE_WERROR)
     target_compile_options(${target} PRIVATE -Wall -Wextra -Werror)
   else()
@@ -37,7 +43,9 @@ function(kobie_target_defaults target)
      AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
     target_compile_options(${target} PRIVATE -Wno-error=restrict)
   endif()
-  if(KOBIE_NATIVE_ARCH)
+  if(_defaults_ARCH)
+    target_compile_options(${target} PRIVATE ${_defaults_ARCH})
+  elseif(KOBIE_NATIVE_ARCH)
     get_target_property(_type ${target} TYPE)
     if(_type STREQUAL "EXECUTABLE")
       target_compile_options(${target} PRIVATE -march=native)

@@ -2,12 +2,15 @@
 # KoBIE's whole check: the README's test command, and what .ci/run calls.
 #
 #   deps     provision Kokkos (host; CUDA too where nvcc exists) and packages
-#   host     build everything (Release, -Wall -Wextra -Werror) in build/host:
+#   host     build everything (Release, -Wall -Wextra -Werror) in build/host
+#            (it and the cuda stage print their 10 slowest objects):
 #            C++17, except the Serial test binary and a copy of the library's
 #            sources, which compile as C++20 (KOBIE_TESTS_CXX20), so every
 #            test body and header is checked in both standards in one build
 #   test     ctest on every host backend (Serial; OpenMP at 1 and 2 threads),
-#            the benchmarks' smoke runs and the install test
+#            the SIMD-pack tests built for x86-64-v4 (AVX-512; run where the
+#            CPU has it, reported skipped where not: the summary's avx512
+#            line), the benchmarks' smoke runs and the install test
 #   format   clang-format check of every tracked C++ source
 #   cuda     build against the CUDA Kokkos (compile and link only: no GPU
 #            here) every target with device code: the library, the CUDA test
@@ -39,7 +42,7 @@ while (( $# )); do
   case "$1" in
     --skip-cuda) skip_cuda=1 ;;
     --only) only=",$2,"; shift ;;
-    -h|--help) sed -n '2,31p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "test.sh: error: unknown option '$1' (allowed: --skip-cuda, --only STAGES)" >&2; exit 2 ;;
   esac
   shift
@@ -86,6 +89,7 @@ host() {
   cmake -S . -B build/host -G Ninja -DCMAKE_BUILD_TYPE=Release -DKOBIE_ENABLE_WERROR=ON \
     "${host_kokkos[@]}" >/dev/null || return 1
   cmake --build build/host -j "$jobs" || return 1
+  python3 scripts/slowest-objects.py build/host 10 || return 1
   # Prove the second standard: the Serial tests must have compiled as C++20.
   grep -q -- '-std=c++20\|-std=gnu++20' build/host/build.ninja \
     || { echo "host: the Serial tests did not compile in C++20 mode (KOBIE_TESTS_CXX20)" >&2; return 1; }
@@ -119,6 +123,7 @@ cuda() {
               | grep -vx kobie_tests_serial) || return 1
   # shellcheck disable=SC2086
   cmake --build build/cuda -j "$jobs" --target $targets || return 1
+  python3 scripts/slowest-objects.py build/cuda 10 || return 1
   python3 scripts/ptxas-report.py "$logs" --table build/cuda/kernel-resources.txt \
     "${register_resident[@]}"
 }
@@ -129,9 +134,27 @@ register_resident=(--register-resident 'RegisterResidencyProbe'
   --register-resident 'IntegrationKernel<kobie::systems::Lorenz, kobie::tableaus::ClassicalRK4, double, kobie::UniformPlacement<\(kobie::Location\)1>'
   --register-resident 'IntegrationKernel<kobie::systems::Lorenz, kobie::tableaus::DormandPrince54, double, kobie::UniformPlacement<\(kobie::Location\)1>')
 
+# The SIMD-pack tests built for x86-64-v4 (AVX-512, kobie_tests_packs_x86_64_v4)
+# run only where this CPU has it (tests/run_if_cpu_has.sh): say which.
+avx512_line() {
+  local flag
+  for flag in avx512f avx512bw avx512cd avx512dq avx512vl; do
+    if ! grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | grep -qw "$flag"; then
+      echo "SKIPPED: this CPU lacks $flag, so the x86-64-v4 pack tests were built but not run"
+      return
+    fi
+  done
+  echo "ran (this CPU has AVX-512)"
+}
+
 stage deps deps
 stage host host
 stage test run_tests
+if [[ -z $only || $only == *",test,"* ]] && [[ -e build/host/tests/kobie_tests_packs_x86_64_v4 ]]; then
+  line=$(avx512_line)
+  echo "test.sh: AVX-512 pack tests: $line"
+  summary+=("$(printf '%-8s %6s   %s' avx512 - "$line")")
+fi
 stage format format
 if [[ $skip_cuda == 1 ]]; then
   summary+=("$(printf '%-8s %6s   skipped (--skip-cuda)' cuda -)")

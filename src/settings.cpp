@@ -66,6 +66,9 @@ std::vector<int> indices_of(const std::string& setting, const std::vector<std::s
       if (names[i] == w) found = static_cast<int>(i);
     if (found < 0)
       bad(setting, "'" + w + "'", names.empty() ? "none (nothing to save)" : join(names));
+    // (each name once: the kernels' lists hold one entry per variable)
+    if (std::find(out.begin(), out.end(), found) != out.end())
+      bad(setting, "'" + w + "' (named twice)", "each of " + join(names) + " at most once");
     out.push_back(found);
   }
   return out;
@@ -101,10 +104,11 @@ void validate_summaries(const IntegrationSettings& s, const SystemShape& system,
     bad("sample_interval", num(v.sample_interval),
         "a number <= duration (" + num(s.duration) + ")");
   if (s.summary_window < 0) bad("summary_window", num(s.summary_window), "0 or a number > 0");
+  // Counts stay doubles until they are known to fit an int (converting a
+  // larger one is undefined behaviour).
   const double per_duration = std::floor(s.duration / v.sample_interval * (1 + 1e-12));
-  if (s.summary_window == 0) {
-    v.samples_per_window = static_cast<int>(std::min(per_duration, 2e9));
-  } else {
+  double per_window = per_duration;  // (no summary_window: the whole run)
+  if (s.summary_window != 0) {
     const double m = std::round(s.summary_window / v.sample_interval);
     if (m < 1 || std::abs(m * v.sample_interval - s.summary_window) > 1e-9 * s.summary_window)
       bad("summary_window", num(s.summary_window),
@@ -112,12 +116,14 @@ void validate_summaries(const IntegrationSettings& s, const SystemShape& system,
     if (m > per_duration)
       bad("summary_window", num(s.summary_window),
           "a number <= duration (" + num(s.duration) + ")");
-    v.samples_per_window = static_cast<int>(m);
+    per_window = m;
   }
-  v.n_windows = static_cast<int>(per_duration) / v.samples_per_window;
-  v.n_samples = std::int64_t(v.n_windows) * v.samples_per_window;
-  if (v.n_samples > 2000000000)
+  const double windows = std::floor(per_duration / per_window);
+  if (!(per_window <= 2e9 && windows * per_window <= 2e9))
     bad("sample_interval", num(v.sample_interval), "at most 2e9 samples in the run");
+  v.samples_per_window = static_cast<int>(per_window);
+  v.n_windows = static_cast<int>(windows);
+  v.n_samples = std::int64_t(v.n_windows) * v.samples_per_window;
   const bool peaks = v.summary_flags & (metric_peaks | metric_negative_peaks);
   if (peaks && (s.n_peaks < 1 || s.n_peaks > 64))
     bad("n_peaks", std::to_string(s.n_peaks), "an integer in [1, 64]");
@@ -261,6 +267,8 @@ ValidatedSettings validate(const IntegrationSettings& s, const SystemShape& syst
 
   // Saves: every interval from t0 + settling, and exactly at the end.
   const double k = std::floor(s.duration / s.save_interval * (1 + 1e-12));
+  // (checked before the conversion: a count beyond int's range is undefined)
+  if (!(k < 1e8)) bad("save_interval", num(s.save_interval), "at most 1e8 saves");
   v.n_saves = static_cast<int>(k) + 1;
   if (k * s.save_interval < s.duration * (1 - 1e-12)) v.n_saves += 1;
   if (v.n_saves > 100000000) bad("save_interval", num(s.save_interval), "at most 1e8 saves");

@@ -86,4 +86,23 @@ execute_process(COMMAND "${KOBIE}" --summaries median --quiet
 if(NOT rc EQUAL 2 OR NOT err MATCHES "setting 'summary_metrics' has value 'median'; allowed: 'mean'")
   message(FATAL_ERROR "cli test: bad metric gave exit ${rc}:\n${err}")
 endif()
+# Integers too large for their setting are refused with the value as given
+# (they were once wrapped: 99999999999 echoed as 1215752191), and a state
+# named twice is refused (it once wrote past the saved-state list).
+foreach(case "--lanes-per-team;99999999999;--lanes-per-team: '99999999999' is not an integer in \\[0, 2147483647\\]"
+             "--saves-per-launch;3000000000;--saves-per-launch: '3000000000' is not an integer in \\[0, 2147483647\\]"
+             "--peaks;5000000000;--peaks: '5000000000' is not an integer in \\[0, 2147483647\\]"
+             "--max-steps;1e30;--max-steps: '1e30' is not an integer in \\[0, 9223372036854775807\\]"
+             "--batch;2.5;--batch: '2.5' is not an integer"
+             "--save-states;x,y,x;setting 'saved_states' has value 'x' \\(named twice\\)")
+  list(GET case 0 option)
+  list(GET case 1 value)
+  list(GET case 2 expected)
+  execute_process(COMMAND "${KOBIE}" ${option} ${value} --quiet
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 2 OR NOT err MATCHES "${expected}")
+    message(FATAL_ERROR "cli test: ${option} ${value}: expected exit 2 and '${expected}'; "
+                        "got exit ${rc}:\n${out}${err}")
+  endif()
+endforeach()
 message(STATUS "cli test: ok")

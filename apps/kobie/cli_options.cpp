@@ -6,8 +6,11 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -104,11 +107,22 @@ double number(const std::string& option, const std::string& v) {
     throw std::invalid_argument(option + ": '" + v + "' is not a number");
   return x;
 }
-long integer(const std::string& option, const std::string& v) {
+/// A whole number in [0, most] (1e6 and 2.5e3 are whole numbers too),
+/// checked before any conversion: a larger value is refused with the value
+/// as given, never wrapped or truncated.
+std::int64_t integer(const std::string& option, const std::string& v,
+                     std::int64_t most = std::numeric_limits<std::int64_t>::max()) {
   const double x = number(option, v);
-  if (x != static_cast<double>(static_cast<long>(x)) || x < 0)
-    throw std::invalid_argument(option + ": '" + v + "' is not a non-negative integer");
-  return static_cast<long>(x);
+  // (2^63 is exact in a double, and no double below it rounds up to it)
+  if (!(x >= 0 && x < 9223372036854775808.0 && x == std::floor(x)) ||
+      static_cast<std::int64_t>(x) > most)
+    throw std::invalid_argument(option + ": '" + v + "' is not an integer in [0, " +
+                                std::to_string(most) + "]");
+  return static_cast<std::int64_t>(x);
+}
+/// The same for a setting held in an int.
+int small_integer(const std::string& option, const std::string& v) {
+  return static_cast<int>(integer(option, v, std::numeric_limits<int>::max()));
 }
 std::vector<std::string> list(const std::string& v) {
   std::vector<std::string> out;
@@ -225,11 +239,11 @@ Options parse(int argc, char* argv[]) {
     else if (a == "--save-observables")
       s.saved_observables = list(v);
     else if (a == "--saves-per-launch")
-      s.saves_per_chunk = static_cast<int>(integer(a, v));
+      s.saves_per_chunk = small_integer(a, v);
     else if (a == "--shared-layout")
       s.shared_layout = v;
     else if (a == "--lanes-per-team")
-      s.lanes_per_team = static_cast<int>(integer(a, v));
+      s.lanes_per_team = small_integer(a, v);
     else if (a == "--memory-limit")
       s.device_memory_limit = integer(a, v);
     else if (a == "--summaries")
@@ -243,7 +257,7 @@ Options parse(int argc, char* argv[]) {
     else if (a == "--summary-window")
       s.summary_window = number(a, v);
     else if (a == "--peaks")
-      s.n_peaks = static_cast<int>(integer(a, v));
+      s.n_peaks = small_integer(a, v);
     else if (a == "--summary-output")
       o.summary_output = v;
     else if (a == "--output")

@@ -27,6 +27,7 @@
 /// have dual overloads here, declared together with the type so that a
 /// system's qualified call `kobie::math::tanh(y[0])` finds them.
 
+#include <kobie/impl/fast_math.hpp>
 #include <kobie/impl/kokkos_compat.hpp>
 
 #include <type_traits>
@@ -127,6 +128,31 @@ KOBIE_DUAL_COMPARISON(>)
 KOBIE_DUAL_COMPARISON(>=)
 #undef KOBIE_DUAL_COMPARISON
 
+namespace Impl {
+/// T of the first `Dual<T>` among X..., or void where none is a dual.
+template <class... X>
+struct DualScalar {
+  using type = void;
+};
+template <class T, class... X>
+struct DualScalar<Dual<T>, X...> {
+  using type = T;
+};
+template <class X0, class... X>
+struct DualScalar<X0, X...> : DualScalar<X...> {};
+template <class... X>
+using dual_scalar_t = typename DualScalar<std::decay_t<X>...>::type;
+/// A dual, or a number as a constant dual of type T.
+template <class T>
+KOKKOS_INLINE_FUNCTION Dual<T> as_dual(const Dual<T>& x) {
+  return x;
+}
+template <class T, class S, if_arithmetic<S> = 0>
+KOKKOS_INLINE_FUNCTION Dual<T> as_dual(S x) {
+  return Dual<T>(T(x));
+}
+}  // namespace Impl
+
 namespace math {
 /// The chain rule for each of kobie::math's functions: f(x + x' eps) =
 /// f(x) + f'(x) x' eps.
@@ -160,6 +186,16 @@ KOKKOS_INLINE_FUNCTION Dual<T> sqrt(const Dual<T>& x) {
 template <class T>
 KOKKOS_INLINE_FUNCTION Dual<T> fabs(const Dual<T>& x) {
   return x.value < T(0) ? -x : x;
+}
+/// a * b + c, value and derivative (a' b + a b' + c') each fused as the
+/// scalar kobie::math::fma is. Numbers among the operands are constants
+/// (derivative 0) of type T, as in the operators.
+template <class A, class B, class C, class T = Impl::dual_scalar_t<A, B, C>,
+          std::enable_if_t<!std::is_void<T>::value, int> = 0>
+KOKKOS_INLINE_FUNCTION Dual<T> fma(const A& a, const B& b, const C& c) {
+  const Dual<T> x = Impl::as_dual<T>(a), y = Impl::as_dual<T>(b), z = Impl::as_dual<T>(c);
+  return {Impl::mul_add(x.value, y.value, z.value),
+          Impl::mul_add(x.derivative, y.value, Impl::mul_add(x.value, y.derivative, z.derivative))};
 }
 /// x^s for a constant exponent s (derivative 0 for s = 0, also at x = 0).
 template <class T, class S, Impl::if_arithmetic<S> = 0>

@@ -104,7 +104,7 @@ KOKKOS_FORCEINLINE_FUNCTION void add_term(T& acc, double w, T k) {
   if constexpr (J == First)
     acc = T(w) * k;
   else
-    acc += T(w) * k;
+    acc = Impl::mul_add(T(w), k, acc);
 }
 }  // namespace Impl
 
@@ -214,15 +214,16 @@ struct ErkStep {
         // One term: y + (h a) k, the product h a made once per attempt (once
         // per pass where h is the same for every lane) rather than per state.
         const T ha = th * T(Tab::a(s, first));
-        Impl::for_n<n>([&](const int i)
-                           KOBIE_INLINE_LAMBDA { ys[i] = y[i] + ha * T(k[first * n + i]); });
+        Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
+          ys[i] = Impl::mul_add(ha, T(k[first * n + i]), T(y[i]));
+        });
       } else if constexpr (FixedStep) {
         Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
           T acc = T(y[i]);
           Impl::static_for<0, s>([&](auto J) KOBIE_INLINE_LAMBDA {
             constexpr int j = decltype(J)::value;
             constexpr double a = Tab::a(s, j);
-            if constexpr (a != 0.0) acc += T(h * a) * T(k[j * n + i]);
+            if constexpr (a != 0.0) acc = Impl::mul_add(T(h * a), T(k[j * n + i]), acc);
           });
           ys[i] = acc;
         });
@@ -234,7 +235,7 @@ struct ErkStep {
             constexpr double a = Tab::a(s, j);
             if constexpr (a != 0.0) Impl::add_term<j, first>(acc, a, T(k[j * n + i]));
           });
-          ys[i] = y[i] + th * acc;
+          ys[i] = Impl::mul_add(th, acc, T(y[i]));
         });
       }
       auto ks = Impl::StageSlice<decltype(k), n>{k, s};
@@ -250,7 +251,7 @@ struct ErkStep {
         Impl::static_for<0, stages>([&](auto J) KOBIE_INLINE_LAMBDA {
           constexpr int j = decltype(J)::value;
           constexpr double b = Tab::b(j);
-          if constexpr (b != 0.0) acc += T(h * b) * T(k[j * n + i]);
+          if constexpr (b != 0.0) acc = Impl::mul_add(T(h * b), T(k[j * n + i]), acc);
         });
         y_new[i] = acc;
       });
@@ -263,7 +264,7 @@ struct ErkStep {
           constexpr double b = Tab::b(j);
           if constexpr (b != 0.0) Impl::add_term<j, first>(acc, b, T(k[j * n + i]));
         });
-        y_new[i] = y[i] + th * acc;
+        y_new[i] = Impl::mul_add(th, acc, T(y[i]));
       });
     }
     const auto err_sq = error_norm_sq<FixedStep>(mem, y, y_new, k, th, tol, log);
@@ -307,7 +308,8 @@ struct ErkStep {
         });
         err[i] = th * acc;
         const Wide yi = Impl::fabs(Impl::widen(y[i])), yn = Impl::fabs(Impl::widen(y_new[i]));
-        const Wide scale = tol.atol[i] + tol.rtol[i] * Impl::max_of(yi, yn);
+        const Wide scale =
+            Impl::mul_add(Wide(tol.rtol[i]), Impl::max_of(yi, yn), Wide(tol.atol[i]));
         const Wide r = Impl::widen(err[i]) / scale;
         sum = Impl::mul_add(r, r, sum);
         if constexpr (Tab::dual_error) {
@@ -319,7 +321,7 @@ struct ErkStep {
       if constexpr (Tab::dual_error) {
         // Hairer's DOP853 estimate err5^2 / sqrt(err5^2 + 0.01 err3^2) as an
         // RMS norm, squared: sum^2 / (n (sum + 0.01 sum3)).
-        const Wide den = sum + 0.01 * sum3;
+        const Wide den = Impl::mul_add(Wide(0.01), sum3, sum);
         const auto positive = Impl::gt(den, Wide(0.0));
         norm_sq = Impl::select(positive, sum * sum / Impl::select(positive, den * n, Wide(1.0)),
                                Wide(0.0));

@@ -565,14 +565,16 @@ struct IntegrationKernel {
   /// Whether every y[i] is finite: 0 * y[i] is a zero for a finite y[i]
   /// and NaN for an infinity or a NaN, and a NaN stays in a sum. The same
   /// verdict as `Impl::isfinite` state by state, in n multiplies (fused into
-  /// multiply-adds) and one comparison where that takes 3n - 1 instructions
-  /// (a CUDA float32 Lorenz step: 4 against 8; scripts/ptx-loops.py).
+  /// multiply-adds, `Impl::mul_add`) and one comparison where that takes
+  /// 3n - 1 instructions (a CUDA float32 Lorenz step: 4 against 8;
+  /// scripts/ptx-loops.py).
   /// Like `isfinite` itself, it means nothing under -ffinite-math-only (part
   /// of -ffast-math, which KoBIE's own targets never use).
   template <class Y>
   KOKKOS_FORCEINLINE_FUNCTION static bool all_finite(const Y& y) {
     T zeros = T(0) * T(y[0]);
-    Impl::for_n<n - 1>([&](const int i) KOBIE_INLINE_LAMBDA { zeros += T(0) * T(y[i + 1]); });
+    Impl::for_n<n - 1>(
+        [&](const int i) KOBIE_INLINE_LAMBDA { zeros = Impl::mul_add(T(0), T(y[i + 1]), zeros); });
     return zeros == zeros;
   }
 

@@ -31,6 +31,7 @@
 /// shared slices and the persistent storage keep systems fastest, so element
 /// i of lanes j..j+W-1 lies at W consecutive addresses.
 
+#include <kobie/impl/fast_math.hpp>
 #include <kobie/impl/kokkos_compat.hpp>
 
 #include <cstdint>
@@ -43,6 +44,9 @@
 #else
 #define KOBIE_SIMD_PACKS 0
 #endif
+#if KOBIE_SIMD_PACKS && defined(__FMA__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#endif
 
 namespace kobie {
 
@@ -54,6 +58,19 @@ template <class X>
 struct is_pack : std::false_type {};
 template <class T, int W>
 struct is_pack<Pack<T, W>> : std::true_type {};
+/// The first `Pack` type among X..., or void where none is a pack.
+template <class... X>
+struct PackAmong {
+  using type = void;
+};
+template <class T, int W, class... X>
+struct PackAmong<Pack<T, W>, X...> {
+  using type = Pack<T, W>;
+};
+template <class X0, class... X>
+struct PackAmong<X0, X...> : PackAmong<X...> {};
+template <class... X>
+using pack_among_t = typename PackAmong<std::decay_t<X>...>::type;
 
 /// The bytes of the widest vector register the host compiler targets.
 #if defined(__AVX512F__)
@@ -250,12 +267,64 @@ template <class T, int W>
 KOKKOS_FORCEINLINE_FUNCTION PackMask<W> lane_flag(const Pack<T, W>&, bool flag) {
   return PackMask<W>(flag);
 }
-/// a * b + c per element, fused where the target has FMA instructions (GCC
-/// contracts vector arithmetic too; see the scalar mul_add).
+#if defined(__FMA__) && (defined(__x86_64__) || defined(__i386__))
+/// r = a * b + c, fused, on the `Bytes` bytes (16, 32 or 64: one vector
+/// register) at a, b, c and r.
+template <class T, int Bytes>
+KOKKOS_FORCEINLINE_FUNCTION void fused_chunk(const T* a, const T* b, const T* c, T* r) {
+  if constexpr (std::is_same<T, double>::value) {
+    if constexpr (Bytes == 16) {
+      _mm_storeu_pd(r, _mm_fmadd_pd(_mm_loadu_pd(a), _mm_loadu_pd(b), _mm_loadu_pd(c)));
+    } else if constexpr (Bytes == 32) {
+      _mm256_storeu_pd(r,
+                       _mm256_fmadd_pd(_mm256_loadu_pd(a), _mm256_loadu_pd(b), _mm256_loadu_pd(c)));
+    } else {
+      static_assert(Bytes == 64, "fused_chunk: 16, 32 or 64 bytes");
+      _mm512_storeu_pd(r,
+                       _mm512_fmadd_pd(_mm512_loadu_pd(a), _mm512_loadu_pd(b), _mm512_loadu_pd(c)));
+    }
+  } else {
+    if constexpr (Bytes == 16) {
+      _mm_storeu_ps(r, _mm_fmadd_ps(_mm_loadu_ps(a), _mm_loadu_ps(b), _mm_loadu_ps(c)));
+    } else if constexpr (Bytes == 32) {
+      _mm256_storeu_ps(r,
+                       _mm256_fmadd_ps(_mm256_loadu_ps(a), _mm256_loadu_ps(b), _mm256_loadu_ps(c)));
+    } else {
+      static_assert(Bytes == 64, "fused_chunk: 16, 32 or 64 bytes");
+      _mm512_storeu_ps(r,
+                       _mm512_fmadd_ps(_mm512_loadu_ps(a), _mm512_loadu_ps(b), _mm512_loadu_ps(c)));
+    }
+  }
+}
+#endif
+/// a * b + c per element, rounded once where the target has FMA
+/// instructions and twice where it has none: the scalar mul_add's result in
+/// every element (kobie/impl/fast_math.hpp). With FMA, one vector FMA
+/// instruction per native register of the pack (a pack wider than the
+/// register, such as float32 steps' float64 norm, takes several); written
+/// with the instructions' intrinsics, since the vector extensions have no
+/// fused operation and -ffp-contract=off leaves `a * b + c` unfused.
 template <class T, int W>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> mul_add(const Pack<T, W>& a, const Pack<T, W>& b,
                                                const Pack<T, W>& c) {
+#if defined(__FMA__) && (defined(__x86_64__) || defined(__i386__))
+  constexpr int bytes = W * int(sizeof(T));
+  constexpr int chunk = bytes < native_vector_bytes ? bytes : native_vector_bytes;
+  Pack<T, W> r;
+  const T* pa = reinterpret_cast<const T*>(&a.v);
+  const T* pb = reinterpret_cast<const T*>(&b.v);
+  const T* pc = reinterpret_cast<const T*>(&c.v);
+  T* pr = reinterpret_cast<T*>(&r.v);
+  if constexpr (chunk >= 16) {
+    constexpr int per_chunk = chunk / int(sizeof(T));
+    for (int w = 0; w < W; w += per_chunk) fused_chunk<T, chunk>(pa + w, pb + w, pc + w, pr + w);
+  } else {
+    for (int w = 0; w < W; ++w) pr[w] = mul_add(pa[w], pb[w], pc[w]);
+  }
+  return r;
+#else
   return a * b + c;
+#endif
 }
 /// Each element in float64 (exactly).
 template <class T, int W>
@@ -297,6 +366,13 @@ KOBIE_PACK_FUNCTION(log)
 KOBIE_PACK_FUNCTION(tanh)
 KOBIE_PACK_FUNCTION(sqrt)
 #undef KOBIE_PACK_FUNCTION
+/// a * b + c per element, fused as the scalar kobie::math::fma is (numbers
+/// among the operands are converted to packs, as in the operators).
+template <class A, class B, class C, class P = Impl::pack_among_t<A, B, C>,
+          std::enable_if_t<!std::is_void<P>::value, int> = 0>
+KOKKOS_FORCEINLINE_FUNCTION P fma(const A& a, const B& b, const C& c) {
+  return Impl::mul_add(P(a), P(b), P(c));
+}
 using Impl::fabs;  // (on packs: the sign bits cleared, in one instruction)
 template <class T, int W, class S, std::enable_if_t<std::is_arithmetic<S>::value, int> = 0>
 KOKKOS_FORCEINLINE_FUNCTION Pack<T, W> pow(const Pack<T, W>& x, S s) {

@@ -34,6 +34,11 @@
 /// plain numbers, functions as `kobie::math::sin` etc., whose dual overloads
 /// a system header sees by including <kobie/kobie.hpp> (or <kobie/dual.hpp>)
 /// before it. Branches on comparisons are fine (duals compare by value).
+/// A multiply-add meant to round once is written `kobie::math::fma(a, b, c)`
+/// (numbers, packs and duals): KoBIE's host code, a system's included, is
+/// compiled with -ffp-contract=off (the kobie::kobie target's interface),
+/// so that every path of a step rounds alike (docs/ARCHITECTURE.md, *One
+/// rounding on every instruction set*).
 ///
 /// Optional: `static constexpr bool simd_packs = true;` declares the
 /// right-hand side branch-free arithmetic (no comparison of state or

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 namespace kobie::Impl {
 
@@ -89,16 +90,30 @@ KOKKOS_FORCEINLINE_FUNCTION X select(bool c, X a, X b) {
 }
 
 /// a * b + c rounded once where the target has a fused multiply-add (CUDA;
-/// a host compiled with FMA instructions), else twice. Compilers fuse
-/// `a * b + c` there anyway (GCC's default -ffp-contract=fast), but not
-/// where the vectoriser splits it: a sum over a lane's states, which GCC
-/// may vectorise along the states and then add up in order, unfused. The
-/// error norm's sums use this, so that every path rounds them alike.
+/// a host compiled with FMA instructions), else twice: every fused
+/// operation KoBIE's kernels mean is written with it. KoBIE's host code
+/// compiles with -ffp-contract=off (the kobie::kobie target's interface), so
+/// that no compiler heuristic fuses anything else: GCC's contraction under
+/// its default -ffp-contract=fast depends on the vector width (its tuning
+/// for AMD Zen leaves chains of FMAs of up to 256 bits unfused, so scalar
+/// and AVX2 code kept them apart while AVX-512 packs fused them), and the
+/// SIMD-pack and per-lane paths must round alike on every instruction set
+/// (docs/ARCHITECTURE.md, *One rounding on every instruction set*). The pack
+/// overload (kobie/simd_pack.hpp) fuses exactly where this does.
 KOKKOS_FORCEINLINE_FUNCTION double mul_add(double a, double b, double c) {
 #if defined(__CUDA_ARCH__)
   return fma(a, b, c);
 #elif defined(__FMA__) && (defined(__GNUC__) || defined(__clang__))
   return __builtin_fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+KOKKOS_FORCEINLINE_FUNCTION float mul_add(float a, float b, float c) {
+#if defined(__CUDA_ARCH__)
+  return fmaf(a, b, c);
+#elif defined(__FMA__) && (defined(__GNUC__) || defined(__clang__))
+  return __builtin_fmaf(a, b, c);
 #else
   return a * b + c;
 #endif
@@ -139,8 +154,11 @@ KOKKOS_FORCEINLINE_FUNCTION double log2_approx(double x) {
   const double t2 = t * t;
   // log(m) = 2 (t + t^3/3 + t^5/5 + ...), truncated after t^9: the rest is
   // below 2 t^11 / (11 (1 - t^2)) < 8e-10.
-  const double s = t * (2.0 + t2 * (2.0 / 3 + t2 * (2.0 / 5 + t2 * (2.0 / 7 + t2 * (2.0 / 9)))));
-  return e + s * 1.4426950408889634;  // 1 / ln 2
+  double s = mul_add(t2, 2.0 / 9, 2.0 / 7);
+  s = mul_add(t2, s, 2.0 / 5);
+  s = mul_add(t2, s, 2.0 / 3);
+  s = mul_add(t2, s, 2.0);
+  return mul_add(t * s, 1.4426950408889634, e);  // 1 / ln 2
 }
 
 /// 2^y for |y| <= 1000, within 2e-11 relative (the controllers clamp y to
@@ -156,15 +174,15 @@ KOKKOS_FORCEINLINE_FUNCTION double exp2_approx(double y) {
   // e^f by its Taylor series to f^9 (the rest < 1.1 |f|^10 / 10! < 8e-12
   // relative on |f| <= ln2 / 2).
   double p = 1.0 / 362880.0;
-  p = p * f + 1.0 / 40320.0;
-  p = p * f + 1.0 / 5040.0;
-  p = p * f + 1.0 / 720.0;
-  p = p * f + 1.0 / 120.0;
-  p = p * f + 1.0 / 24.0;
-  p = p * f + 1.0 / 6.0;
-  p = p * f + 0.5;
-  p = p * f + 1.0;
-  p = p * f + 1.0;
+  p = mul_add(p, f, 1.0 / 40320.0);
+  p = mul_add(p, f, 1.0 / 5040.0);
+  p = mul_add(p, f, 1.0 / 720.0);
+  p = mul_add(p, f, 1.0 / 120.0);
+  p = mul_add(p, f, 1.0 / 24.0);
+  p = mul_add(p, f, 1.0 / 6.0);
+  p = mul_add(p, f, 0.5);
+  p = mul_add(p, f, 1.0);
+  p = mul_add(p, f, 1.0);
   // 2^n straight into the exponent field (normal for n in [-1022, 1023]).
   return p * double_of(std::uint64_t(k + 1023) << 52);
 }
@@ -175,3 +193,23 @@ KOKKOS_FORCEINLINE_FUNCTION double pow_approx(double x, double y) {
 }
 
 }  // namespace kobie::Impl
+
+namespace kobie::math {
+/// a * b + c for a system's right-hand side, rounded once where the target
+/// has FMA instructions (and on CUDA), twice where it has none: the same
+/// result on every path (SIMD packs, per-lane code) and every instruction
+/// set, since KoBIE's host code fuses nothing it is not told to
+/// (Impl::mul_add). kobie/simd_pack.hpp and kobie/dual.hpp add the overloads
+/// for packs and dual numbers; numbers of mixed types are converted to
+/// their common type first.
+template <class A, class B, class C,
+          std::enable_if_t<std::is_arithmetic<A>::value && std::is_arithmetic<B>::value &&
+                               std::is_arithmetic<C>::value,
+                           int> = 0>
+KOKKOS_FORCEINLINE_FUNCTION auto fma(A a, B b, C c) {
+  using R = std::common_type_t<A, B, C, float>;
+  static_assert(std::is_same<R, float>::value || std::is_same<R, double>::value,
+                "kobie::math::fma: float or double numbers");
+  return Impl::mul_add(R(a), R(b), R(c));
+}
+}  // namespace kobie::math

@@ -26,8 +26,8 @@ struct Lorenz {
   template <class Y, class P, class D, class DY>
   KOKKOS_INLINE_FUNCTION void rhs(double, const Y& y, const P& p, const D&, DY& dydt) const {
     dydt[0] = p[0] * (y[1] - y[0]);
-    dydt[1] = y[0] * (p[1] - y[2]) - y[1];
-    dydt[2] = y[0] * y[1] - p[2] * y[2];
+    dydt[1] = math::fma(y[0], p[1] - y[2], -y[1]);
+    dydt[2] = math::fma(y[0], y[1], -(p[2] * y[2]));
   }
 };
 
@@ -221,7 +221,7 @@ struct Lorenz96 {
       const int ip1 = i + 1 < N ? i + 1 : i + 1 - N;
       const int im1 = i >= 1 ? i - 1 : i - 1 + N;
       const int im2 = i >= 2 ? i - 2 : i - 2 + N;
-      dydt[i] = (y[ip1] - y[im2]) * y[im1] - y[i] + p[0];
+      dydt[i] = math::fma(y[ip1] - y[im2], y[im1], -y[i]) + p[0];
     }
   }
 };
