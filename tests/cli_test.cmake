@@ -105,4 +105,18 @@ foreach(case "--lanes-per-team;99999999999;--lanes-per-team: '99999999999' is no
                         "got exit ${rc}:\n${out}${err}")
   endif()
 endforeach()
+# An output path that cannot be written is refused before anything is
+# integrated (it once failed only after the whole run).
+foreach(case "--output;/nonexistent-kobie/x.csv;--output: cannot write '/nonexistent-kobie/x.csv': the folder '/nonexistent-kobie' does not exist"
+             "--summary-output;${WORK_DIR};--summary-output: cannot write '.*': it is a folder")
+  list(GET case 0 option)
+  list(GET case 1 value)
+  list(GET case 2 expected)
+  execute_process(COMMAND "${KOBIE}" --summaries mean ${option} ${value}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 2 OR NOT err MATCHES "${expected}" OR out MATCHES "wall time")
+    message(FATAL_ERROR "cli test: ${option} ${value}: expected exit 2 and '${expected}' "
+                        "before any integration; got exit ${rc}:\n${out}${err}")
+  endif()
+endforeach()
 message(STATUS "cli test: ok")

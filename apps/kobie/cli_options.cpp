@@ -9,11 +9,15 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <system_error>
+
+#include <unistd.h>
 
 #include "cli.hpp"
 
@@ -123,6 +127,24 @@ std::int64_t integer(const std::string& option, const std::string& v,
 /// The same for a setting held in an int.
 int small_integer(const std::string& option, const std::string& v) {
   return static_cast<int>(integer(option, v, std::numeric_limits<int>::max()));
+}
+/// Refuses an output path that cannot be written (its folder missing, or
+/// not writable, or the path a folder), before anything is integrated: a
+/// long run must not end in an error it could have given at the start.
+void require_writable(const std::string& option, const std::string& path) {
+  if (path.empty()) return;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path folder = fs::path(path).parent_path();
+  if (folder.empty()) folder = ".";
+  const auto cannot = [&](const std::string& why) {
+    throw std::invalid_argument(option + ": cannot write '" + path + "': " + why);
+  };
+  if (!fs::is_directory(folder, ec)) cannot("the folder '" + folder.string() + "' does not exist");
+  if (fs::is_directory(path, ec)) cannot("it is a folder");
+  const bool exists = fs::exists(path, ec);
+  if (::access(exists ? path.c_str() : folder.c_str(), W_OK) != 0)
+    cannot(exists ? "the file is not writable" : "the folder is not writable");
 }
 std::vector<std::string> list(const std::string& v) {
   std::vector<std::string> out;
@@ -278,6 +300,8 @@ int cli_main(int argc, char* argv[], const std::function<void(Options&)>& defaul
   try {
     o = parse(argc, argv);
     if (defaults) defaults(o);
+    require_writable("--output", o.output);
+    require_writable("--summary-output", o.summary_output);
   } catch (const std::exception& e) {
     std::cerr << "kobie: error: " << e.what() << "\n";
     return 2;
