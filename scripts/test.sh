@@ -150,8 +150,12 @@ avx512_line() {
 stage deps deps
 stage host host
 stage test run_tests
-if [[ -z $only || $only == *",test,"* ]] && [[ -e build/host/tests/kobie_tests_packs_x86_64_v4 ]]; then
-  line=$(avx512_line)
+if [[ -z $only || $only == *",test,"* ]]; then
+  if [[ -e build/host/tests/kobie_tests_packs_x86_64_v4 ]]; then
+    line=$(avx512_line)
+  else
+    line="NOT BUILT: KOBIE_TESTS_X86_64_V4 is off (not x86-64, or no -march=x86-64-v4 compiler)"
+  fi
   echo "test.sh: AVX-512 pack tests: $line"
   summary+=("$(printf '%-8s %6s   %s' avx512 - "$line")")
 fi

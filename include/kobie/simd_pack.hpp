@@ -272,6 +272,8 @@ KOKKOS_FORCEINLINE_FUNCTION PackMask<W> lane_flag(const Pack<T, W>&, bool flag) 
 /// register) at a, b, c and r.
 template <class T, int Bytes>
 KOKKOS_FORCEINLINE_FUNCTION void fused_chunk(const T* a, const T* b, const T* c, T* r) {
+  static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value,
+                "fused_chunk: float or double");
   if constexpr (std::is_same<T, double>::value) {
     if constexpr (Bytes == 16) {
       _mm_storeu_pd(r, _mm_fmadd_pd(_mm_loadu_pd(a), _mm_loadu_pd(b), _mm_loadu_pd(c)));

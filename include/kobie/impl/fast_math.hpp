@@ -93,11 +93,11 @@ KOKKOS_FORCEINLINE_FUNCTION X select(bool c, X a, X b) {
 /// a host compiled with FMA instructions), else twice: every fused
 /// operation KoBIE's kernels mean is written with it. KoBIE's host code
 /// compiles with -ffp-contract=off (the kobie::kobie target's interface), so
-/// that no compiler heuristic fuses anything else: GCC's contraction under
-/// its default -ffp-contract=fast depends on the vector width (its tuning
-/// for AMD Zen leaves chains of FMAs of up to 256 bits unfused, so scalar
-/// and AVX2 code kept them apart while AVX-512 packs fused them), and the
-/// SIMD-pack and per-lane paths must round alike on every instruction set
+/// that no compiler heuristic fuses anything else: what GCC contracts under
+/// its default -ffp-contract=fast depends on the tuning and the vector
+/// width (with the znver3 tuning and AVX-512, float64 packs of 512 bits
+/// were fused where the per-lane code was not), and the SIMD-pack and
+/// per-lane paths must round alike on every instruction set
 /// (docs/ARCHITECTURE.md, *One rounding on every instruction set*). The pack
 /// overload (kobie/simd_pack.hpp) fuses exactly where this does.
 KOKKOS_FORCEINLINE_FUNCTION double mul_add(double a, double b, double c) {
