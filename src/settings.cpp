@@ -266,12 +266,11 @@ ValidatedSettings validate(const IntegrationSettings& s, const SystemShape& syst
   v.rtol = tolerance("rtol", s.rtol, s.rtol_per_state);
 
   // Saves: every interval from t0 + settling, and exactly at the end.
+  // (counted in double: converting a count beyond int's range is undefined)
   const double k = std::floor(s.duration / s.save_interval * (1 + 1e-12));
-  // (checked before the conversion: a count beyond int's range is undefined)
-  if (!(k < 1e8)) bad("save_interval", num(s.save_interval), "at most 1e8 saves");
-  v.n_saves = static_cast<int>(k) + 1;
-  if (k * s.save_interval < s.duration * (1 - 1e-12)) v.n_saves += 1;
-  if (v.n_saves > 100000000) bad("save_interval", num(s.save_interval), "at most 1e8 saves");
+  const double saves = k + (k * s.save_interval < s.duration * (1 - 1e-12) ? 2 : 1);
+  if (!(saves <= 1e8)) bad("save_interval", num(s.save_interval), "at most 1e8 saves");
+  v.n_saves = static_cast<int>(saves);
   for (int i = 0; i < v.n_saves; ++i)
     v.save_times.push_back(i == v.n_saves - 1 ? s.t0 + s.settling_time + s.duration
                                               : s.t0 + s.settling_time + i * s.save_interval);

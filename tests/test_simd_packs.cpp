@@ -80,6 +80,24 @@ void check_pack_arithmetic() {
   for (int i = 0; i < n * lanes; ++i) EXPECT_EQ(buffer[i], T(i % lanes >= W ? 2 * i : i)) << i;
 }
 
+// mul_add rounds once where the target has FMA instructions, twice where
+// it has none, on numbers and on packs of every width: (1 + e)(1 - e) - 1
+// is -e^2 fused and 0 unfused (1 - e^2 rounds to 1), e = 2^-27 in float64
+// and 2^-13 in float32.
+template <class T, int W>
+void check_fused_once() {
+  using P = kobie::Pack<T, W>;
+  const T e = sizeof(T) == 8 ? T(1.0 / 134217728.0) : T(1.0 / 8192.0);
+#if defined(__FMA__)
+  const T expected = -(e * e);
+#else
+  const T expected = T(0);
+#endif
+  EXPECT_EQ(bits(kobie::Impl::mul_add(T(1) + e, T(1) - e, T(-1))), bits(expected));
+  const P r = kobie::Impl::mul_add(P(T(1) + e), P(T(1) - e), P(T(-1)));
+  for (int w = 0; w < W; ++w) EXPECT_EQ(bits(r[w]), bits(expected)) << W << " " << w;
+}
+
 // The per-system helpers adaptive steps on packs decide with (masks,
 // comparisons, selects, fabs, isfinite, max_of, widen, conversions): each
 // element must be the scalar helper's result, bit for bit, also for
@@ -140,6 +158,11 @@ TEST(TEST_CATEGORY, simd_packs_compute_each_system_as_scalar_code) {
   check_pack_arithmetic<float, 2>();  // (narrower than a vector register)
   // (wider than one: float32 steps' float64 error norm)
   check_pack_arithmetic<double, kobie::Impl::pack_width<float>>();
+  check_fused_once<double, kobie::Impl::pack_width<double>>();
+  check_fused_once<float, kobie::Impl::pack_width<float>>();
+  check_fused_once<double, 2>();
+  check_fused_once<float, 2>();
+  check_fused_once<double, kobie::Impl::pack_width<float>>();
   check_pack_decisions<double, kobie::Impl::pack_width<double>>();
   check_pack_decisions<float, kobie::Impl::pack_width<float>>();
 }
