@@ -52,13 +52,16 @@ Location parse_location(std::string_view value, std::string_view setting) {
 }
 
 ElementType parse_element_type(std::string_view value, std::string_view setting) {
-  if (value == "float32" || value == "float") return ElementType::float32;
-  if (value == "float64" || value == "double") return ElementType::float64;
-  if (value == "int32") return ElementType::int32;
+  if (value == "float") return ElementType::float32;
+  if (value == "double") return ElementType::float64;
+  for (int i = 0; i < element_type_count; ++i)
+    if (value == to_string(static_cast<ElementType>(i))) return static_cast<ElementType>(i);
+  std::string allowed;
+  for (int i = 0; i < element_type_count; ++i)
+    allowed += (i ? ", " : "") + in_quotes(to_string(static_cast<ElementType>(i)));
   throw std::invalid_argument("kobie: setting " + in_quotes(setting) + " has value " +
-                              in_quotes(value) +
-                              "; allowed: 'float32' (or 'float'), 'float64' (or 'double'), "
-                              "'int32'");
+                              in_quotes(value) + "; allowed: " + allowed +
+                              " ('float' and 'double' name the first two)");
 }
 
 SharedSliceLayout parse_shared_slice_layout(std::string_view value, std::string_view setting) {
@@ -88,6 +91,16 @@ const char* to_string(ElementType t) {
       return "float64";
     case ElementType::int32:
       return "int32";
+    case ElementType::int64:
+      return "int64";
+    case ElementType::dual32:
+      return "dual32";
+    case ElementType::dual64:
+      return "dual64";
+    case ElementType::complex32:
+      return "complex32";
+    case ElementType::complex64:
+      return "complex64";
   }
   return "?";
 }
@@ -114,7 +127,6 @@ const char* to_string(Region r) {
 
 void BufferRegistry::changed() {
   ++m_generation;
-  m_cache.clear();
 }
 
 const BufferDeclaration* BufferRegistry::find_ptr(std::string_view owner,
@@ -149,6 +161,12 @@ void BufferRegistry::add(BufferDeclaration d) {
     bad_buffer(d.owner, d.name, "size " + std::to_string(d.size) + " is negative; allowed: >= 0");
   if (find_ptr(d.owner, d.name))
     bad_buffer(d.owner, d.name, "is already registered (use update_size / update_location)");
+  if (is_union(d.owner))
+    bad_buffer(d.owner, d.name, "its owner is a union, which declares no buffers of its own");
+  if (d.run_time_size && (d.location == Location::local || d.persistent || !d.alias_of.empty()))
+    bad_buffer(d.owner, d.name,
+               "has a run-time size; allowed: declared 'shared' or 'persistent', not "
+               "persistent-flagged, no alias");
   if (!d.alias_of.empty()) {
     if (d.alias_of == d.name) bad_buffer(d.owner, d.name, "cannot alias itself");
     const BufferDeclaration* target = find_ptr(d.owner, d.alias_of);
@@ -160,6 +178,10 @@ void BufferRegistry::add(BufferDeclaration d) {
       bad_buffer(d.owner, d.name,
                  "alias target " + in_quotes(d.alias_of) + " is itself an alias (of " +
                      in_quotes(target->alias_of) + "); alias the original buffer instead");
+    if (target->run_time_size)
+      bad_buffer(d.owner, d.name,
+                 "alias target " + in_quotes(d.alias_of) +
+                     " has a run-time size; allowed targets: buffers of a compile-time size");
     if (target->type != d.type)
       bad_buffer(d.owner, d.name,
                  std::string("element type ") + to_string(d.type) + " differs from alias target " +
@@ -183,6 +205,10 @@ bool BufferRegistry::update_location(std::string_view owner, std::string_view na
                                      Location location) {
   auto& b = find(owner, name);
   if (b.location == location) return false;
+  if (b.run_time_size && location == Location::local)
+    bad_buffer(owner, name,
+               "has a run-time size, so it cannot be local (a register array's size is fixed "
+               "at compile time); allowed: 'shared', 'persistent'");
   b.location = location;
   changed();
   return true;
@@ -203,11 +229,11 @@ void BufferRegistry::add_child(std::string_view parent, std::string_view child) 
   if (parent == child)
     throw std::invalid_argument("kobie buffer registry: owner " + in_quotes(child) +
                                 " cannot be its own child");
-  auto& c = m_owners[std::string(child)];
-  if (!c.parent.empty()) {
-    if (c.parent == parent) return;
+  // Every check before the first change: a refused link leaves the registry as it was.
+  if (auto it = m_owners.find(child); it != m_owners.end() && !it->second.parent.empty()) {
+    if (it->second.parent == parent) return;
     throw std::invalid_argument("kobie buffer registry: owner " + in_quotes(child) +
-                                " is already a child of " + in_quotes(c.parent) +
+                                " is already a child of " + in_quotes(it->second.parent) +
                                 "; a component has one parent");
   }
   for (std::string a(parent); !a.empty();) {
@@ -217,9 +243,28 @@ void BufferRegistry::add_child(std::string_view parent, std::string_view child) 
     auto it = m_owners.find(a);
     a = it == m_owners.end() ? std::string() : it->second.parent;
   }
-  c.parent = std::string(parent);
+  m_owners[std::string(child)].parent = std::string(parent);
   m_owners[std::string(parent)].children.emplace_back(child);
   changed();
+}
+
+void BufferRegistry::make_union(std::string_view owner) {
+  if (owner.empty())
+    throw std::invalid_argument("kobie buffer registry: make_union(''): the owner name is empty");
+  auto& o = m_owners[std::string(owner)];
+  if (o.is_union) return;
+  if (!o.buffers.empty())
+    throw std::invalid_argument(
+        "kobie buffer registry: owner " + in_quotes(owner) +
+        " cannot become a union: it declares buffers (first: " + in_quotes(o.buffers.front().name) +
+        "); a union's buffers are its children's");
+  o.is_union = true;
+  changed();
+}
+
+bool BufferRegistry::is_union(std::string_view owner) const {
+  auto it = m_owners.find(owner);
+  return it != m_owners.end() && it->second.is_union;
 }
 
 void BufferRegistry::clear(std::string_view owner) {
@@ -255,21 +300,25 @@ std::vector<BufferDeclaration> BufferRegistry::buffers(std::string_view owner) c
 }
 
 BufferLayout BufferRegistry::layout(std::string_view root, const LayoutOptions& options) const {
-  const std::string key = std::string(root) + (options.lanes_in_vector_passes ? "#v" : "#t");
-  if (auto it = m_cache.find(key); it != m_cache.end() && it->second.first == m_generation)
-    return it->second.second;
-
   BufferLayout out;
   out.m_options = options;
   std::int64_t cursor[4] = {0, 0, 0, 0};
-  auto bump = [&](Region r, std::int64_t bytes) {
-    const std::int64_t at = Impl::align_up(cursor[region_index(r)], Impl::buffer_alignment);
-    cursor[region_index(r)] = at + bytes;
+  std::int64_t region_alignment[4] = {Impl::buffer_alignment, Impl::buffer_alignment,
+                                      Impl::buffer_alignment, Impl::buffer_alignment};
+  auto bump = [&](Region r, std::int64_t bytes, std::int64_t alignment) {
+    const int ri = region_index(r);
+    alignment = std::max<std::int64_t>(alignment, Impl::buffer_alignment);
+    region_alignment[ri] = std::max(region_alignment[ri], alignment);
+    const std::int64_t at = Impl::align_up(cursor[ri], alignment);
+    cursor[ri] = at + bytes;
     return at;
   };
 
-  // Depth first: an owner's own buffers, then each child's block.
-  auto visit = [&](auto&& self, const std::string& owner, int depth) -> void {
+  // Depth first: an owner's own buffers, then each child's block (a union's
+  // children each from the union's start, the union ending at their furthest
+  // end). `in_union` names the innermost union above, or is empty.
+  auto visit = [&](auto&& self, const std::string& owner, int depth,
+                   const std::string& in_union) -> void {
     const std::size_t range_index = out.m_owners.size();
     out.m_owners.push_back({});
     out.m_owners[range_index].owner = owner;
@@ -282,6 +331,11 @@ BufferLayout BufferRegistry::layout(std::string_view root, const LayoutOptions& 
       const std::size_t first = out.m_buffers.size();
       std::map<std::string, std::int64_t> used;  // elements taken in a target by its aliases
       for (const auto& d : it->second.buffers) {
+        if (d.persistent && d.enabled && !in_union.empty())
+          bad_buffer(d.owner, d.name,
+                     "is persistent-flagged inside union " + in_quotes(in_union) +
+                         ", whose phases never live at once; allowed below a union: buffers "
+                         "without the persistent flag");
         PlacedBuffer p;
         p.slot = static_cast<int>(out.m_buffers.size());
         p.declaration = d;
@@ -301,6 +355,7 @@ BufferLayout BufferRegistry::layout(std::string_view root, const LayoutOptions& 
               has_target && target->region != Region::none, target_location,
               has_target && target->declaration.persistent, room);
           const std::int64_t elem = size_of(d.type);
+          const std::int64_t alignment = align_of(d.type);
           if (res.inside_target) {
             p.region = Region::shared;
             p.inside_target = true;
@@ -311,25 +366,37 @@ BufferLayout BufferRegistry::layout(std::string_view root, const LayoutOptions& 
             const std::int64_t n =
                 p.region == Region::local ? std::max<std::int64_t>(d.size, 1) : d.size;
             p.bytes = n * elem;
-            p.offset = bump(p.region, p.bytes);
+            p.offset = bump(p.region, p.bytes, alignment);
           }
           if (d.persistent && p.region != Region::persistent)
-            p.save_offset = bump(Region::persistent, d.size * elem);
+            p.save_offset = bump(Region::persistent, d.size * elem, alignment);
         }
         out.m_buffers.push_back(std::move(p));
       }
-      for (const auto& c : it->second.children) self(self, c, depth + 1);
+      if (it->second.is_union) {
+        std::int64_t start[4], furthest[4];
+        for (int r = 0; r < 4; ++r) start[r] = furthest[r] = cursor[r];
+        for (const auto& c : it->second.children) {
+          for (int r = 0; r < 4; ++r) cursor[r] = start[r];
+          self(self, c, depth + 1, owner);
+          for (int r = 0; r < 4; ++r) furthest[r] = std::max(furthest[r], cursor[r]);
+        }
+        for (int r = 0; r < 4; ++r) cursor[r] = furthest[r];
+      } else {
+        for (const auto& c : it->second.children) self(self, c, depth + 1, in_union);
+      }
     }
     for (int r = 0; r < 4; ++r)
       out.m_owners[range_index].end[r] = Impl::align_up(cursor[r], Impl::buffer_alignment);
   };
-  visit(visit, std::string(root), 0);
+  visit(visit, std::string(root), 0, is_union(root) ? std::string(root) : std::string());
 
-  out.m_shared_bytes = Impl::align_up(cursor[region_index(Region::shared)], Impl::buffer_alignment);
-  out.m_local_bytes = Impl::align_up(cursor[region_index(Region::local)], Impl::buffer_alignment);
-  out.m_persistent_bytes =
-      Impl::align_up(cursor[region_index(Region::persistent)], Impl::buffer_alignment);
-  m_cache[key] = {m_generation, out};
+  auto total = [&](Region r) {
+    return Impl::align_up(cursor[region_index(r)], region_alignment[region_index(r)]);
+  };
+  out.m_shared_bytes = total(Region::shared);
+  out.m_local_bytes = total(Region::local);
+  out.m_persistent_bytes = total(Region::persistent);
   return out;
 }
 

@@ -147,4 +147,62 @@ struct AllLocalProbe {
   }
 };
 
+// The features the stiff stack needs, in one tree: a union of two solver
+// phases that never live at once (a dense-LU phase and a Krylov phase), a
+// run-time-sized shared buffer (a Krylov basis of the run's restart
+// length), and every element type (64-bit counters, dual and complex
+// numbers) in every region.
+struct LuPhase {
+  static const char* component_name() { return "lu"; }
+  enum : int { matrix, pivots, seeds, buffer_count };
+  KOKKOS_INLINE_FUNCTION static constexpr BufferInfo buffer(int i) {
+    switch (i) {
+      case matrix:
+        return {"matrix", 9, ElementType::float64, Location::local};
+      case pivots:
+        return {"pivots", 3, ElementType::int32, Location::shared};
+      default:
+        return {"seeds", 3, ElementType::dual64, Location::shared};
+    }
+  }
+};
+struct KrylovPhase {
+  static const char* component_name() { return "krylov"; }
+  enum : int { basis, hessenberg, iterations, buffer_count };
+  KOKKOS_INLINE_FUNCTION static constexpr BufferInfo buffer(int i) {
+    switch (i) {
+      case basis:  // run-time size: the host sets it before the layout
+        return {"basis", 0, ElementType::float64, Location::shared, false, -1, true, true};
+      case hessenberg:
+        return {"hessenberg", 4, ElementType::complex64, Location::persistent};
+      default:
+        return {"iterations", 2, ElementType::int64, Location::local};
+    }
+  }
+};
+struct SolverPhases {
+  static const char* component_name() { return "phases"; }
+  static constexpr bool union_of_children = true;
+  static constexpr int buffer_count = 0;
+  KOKKOS_INLINE_FUNCTION static constexpr BufferInfo buffer(int) {
+    return {"", 0, ElementType::float64, Location::local};
+  }
+  using children = kobie::ComponentList<LuPhase, KrylovPhase>;
+};
+struct PhaseRoot {
+  static const char* component_name() { return "solver"; }
+  enum : int { counters, residual, rotations, buffer_count };
+  KOKKOS_INLINE_FUNCTION static constexpr BufferInfo buffer(int i) {
+    switch (i) {
+      case counters:
+        return {"counters", 3, ElementType::int64, Location::local, true};
+      case residual:
+        return {"residual", 3, ElementType::dual32, Location::shared};
+      default:
+        return {"rotations", 2, ElementType::complex32, Location::shared};
+    }
+  }
+  using children = kobie::ComponentList<SolverPhases>;
+};
+
 }  // namespace kobie_test

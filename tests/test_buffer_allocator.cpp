@@ -30,12 +30,16 @@ struct RunResult {
 /// Registers Root, applies placement P to the registry (as a user's location
 /// settings would), checks that P is the placement selected for that layout,
 /// then runs the write/check launch and the resume launch.
+/// `run_time_elements` is the size given to the tree's run-time-sized
+/// buffers (PhaseRoot's Krylov basis).
 template <class P, class Root, class Kernel = kobie_test::PatternKernel<P, Root, Exec>>
 RunResult run_patterns(SharedSliceLayout shared_layout, std::int64_t n_systems,
-                       int preferred_lanes = 0) {
+                       int preferred_lanes = 0, int run_time_elements = 0) {
   kobie::BufferRegistry registry;
   const std::string root = kobie::register_components<Root>(registry, Root::component_name());
   kobie::apply_placement<P, Root>(registry, root);
+  if (registry.contains("solver/phases/krylov", "basis"))
+    registry.update_size("solver/phases/krylov", "basis", run_time_elements);
   const kobie::BufferLayout layout = registry.layout(root, kobie::layout_options<Exec>());
 
   using Compiled = kobie::PlacementList<kobie::DefaultPlacement, kobie::AllLocal, kobie::AllShared>;
@@ -61,6 +65,7 @@ RunResult run_patterns(SharedSliceLayout shared_layout, std::int64_t n_systems,
   kernel.persistent = storage.data();
   kernel.n_systems = n_systems;
   kernel.errors = errors;
+  kernel.run_time_elements = run_time_elements;
   Exec space;
   for (bool resume : {false, true}) {
     kernel.resume = resume;
@@ -74,11 +79,11 @@ RunResult run_patterns(SharedSliceLayout shared_layout, std::int64_t n_systems,
 }
 
 template <class P, class Root>
-void expect_no_overlap(const char* what) {
+void expect_no_overlap(const char* what, int run_time_elements = 0) {
   // 1000 systems: several teams and a partial last one; small teams too.
   for (SharedSliceLayout layout : {SharedSliceLayout::contiguous, SharedSliceLayout::interleaved}) {
     for (int lanes : {0, 32}) {
-      const RunResult r = run_patterns<P, Root>(layout, 1000, lanes);
+      const RunResult r = run_patterns<P, Root>(layout, 1000, lanes, run_time_elements);
       EXPECT_EQ(r.errors, 0) << what << ", " << kobie::to_string(layout) << " slices, "
                              << r.plan.lanes_per_team << " lanes per team";
     }
@@ -103,6 +108,18 @@ TEST(TEST_CATEGORY, registry_patterns_alias_cases_all_local) {
 TEST(TEST_CATEGORY, registry_patterns_alias_cases_all_shared) {
   expect_no_overlap<kobie::AllShared, kobie_test::AliasZoo>("alias cases, all-shared");
 }
+// A union of solver phases, a run-time-sized shared buffer and every element
+// type (int64, dual and complex numbers) in every region.
+TEST(TEST_CATEGORY, registry_patterns_phase_union_default_placement) {
+  expect_no_overlap<kobie::DefaultPlacement, kobie_test::PhaseRoot>("phase union, default", 6);
+}
+TEST(TEST_CATEGORY, registry_patterns_phase_union_all_local) {
+  expect_no_overlap<kobie::AllLocal, kobie_test::PhaseRoot>("phase union, all-local", 5);
+}
+TEST(TEST_CATEGORY, registry_patterns_phase_union_all_shared) {
+  expect_no_overlap<kobie::AllShared, kobie_test::PhaseRoot>("phase union, all-shared", 7);
+}
+
 TEST(TEST_CATEGORY, registry_register_residency_probe_runs) {
   const RunResult r =
       run_patterns<kobie::AllLocal, kobie_test::AllLocalProbe,

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -313,6 +314,118 @@ TEST(TEST_CATEGORY, registry_location_settings_and_named_placements) {
   EXPECT_EQ(kobie::placement_index("all-local", Compiled{}), 1);
   expect_error([&] { kobie::placement_index("fastest", Compiled{}, "placement"); },
                {"'placement'", "'fastest'", "'default', 'all-local', 'all-shared'"});
+}
+
+// ------------------------------------------------------------------ stiff-stack features
+
+BufferRegistry phase_registry(int basis) {
+  BufferRegistry r;
+  kobie::register_components<kobie_test::PhaseRoot>(r, "solver");
+  r.update_size("solver/phases/krylov", "basis", basis);
+  return r;
+}
+
+TEST(TEST_CATEGORY, registry_union_overlays_phases_and_reserves_their_maximum) {
+  const BufferRegistry r = phase_registry(6);
+  EXPECT_TRUE(r.is_union("solver/phases"));
+  EXPECT_FALSE(r.is_union("solver"));
+  const int sh = static_cast<int>(Region::shared), lo = static_cast<int>(Region::local),
+            pe = static_cast<int>(Region::persistent);
+  // One lane per thread: root 24 B local counters (saved), 24 B duals and
+  // 16 B complex32 shared; then the phases from shared 40, local 24,
+  // persistent 24: LU 9 float64 local, 3 int32 + 3 dual64 shared; Krylov
+  // a 6-element run-time basis shared, 4 complex64 persistent (16-aligned),
+  // 2 int64 local.
+  const auto d = r.layout("solver", device_lanes());
+  const auto& lu = d.owner_range("solver/phases/lu");
+  const auto& krylov = d.owner_range("solver/phases/krylov");
+  const auto& phases = d.owner_range("solver/phases");
+  for (int reg : {sh, lo, pe}) {
+    EXPECT_EQ(lu.begin[reg], krylov.begin[reg]) << "phases start together, region " << reg;
+    EXPECT_EQ(phases.end[reg], std::max(lu.end[reg], krylov.end[reg])) << "region " << reg;
+  }
+  EXPECT_EQ(d.get("solver/phases/lu", "pivots").offset, 40);
+  EXPECT_EQ(d.get("solver/phases/lu", "seeds").offset, 56);
+  EXPECT_EQ(d.get("solver/phases/krylov", "basis").offset, 40);
+  EXPECT_EQ(d.get("solver/phases/krylov", "basis").bytes, 48);
+  EXPECT_EQ(d.get("solver/phases/krylov", "hessenberg").offset, 32) << "complex64: 16-aligned";
+  EXPECT_EQ(d.get("solver/phases/krylov", "iterations").offset, 24);
+  EXPECT_EQ(d.get("solver/phases/lu", "matrix").offset, 24);
+  EXPECT_EQ(d.shared_bytes_per_lane(), 104) << "the maximum of the phases (LU 64 B, Krylov 48 B)";
+  EXPECT_EQ(d.local_bytes_per_lane(), 96);
+  EXPECT_EQ(d.persistent_bytes_per_system(), 96);
+  // Host lanes: the flagged counters are promoted to shared, the rest moves up.
+  const auto h = r.layout("solver", host_lanes());
+  EXPECT_EQ(h.get("solver", "counters").region, Region::shared);
+  EXPECT_EQ(h.get("solver/phases/lu", "pivots").offset, 64);
+  EXPECT_EQ(h.get("solver/phases/krylov", "basis").offset, 64);
+  EXPECT_EQ(h.shared_bytes_per_lane(), 128);
+  EXPECT_EQ(h.local_bytes_per_lane(), 72);
+  // A larger run-time size makes the Krylov phase the larger one.
+  const auto big = phase_registry(20).layout("solver", device_lanes());
+  EXPECT_EQ(big.shared_bytes_per_lane(), 40 + 160);
+}
+
+TEST(TEST_CATEGORY, registry_union_rules_are_enforced) {
+  BufferRegistry r = phase_registry(4);
+  expect_error([&] { r.add({"solver/phases", "x", 3}); }, {"'x'", "union"});
+  // A persistent-flagged buffer would have to outlive its phase.
+  r.add({"solver/phases/lu", "kept", 3, ElementType::float64, Location::local, true});
+  expect_error([&] { (void)r.layout("solver", device_lanes()); },
+               {"'kept'", "'solver/phases/lu'", "persistent-flagged", "union 'solver/phases'"});
+  r.update_enabled("solver/phases/lu", "kept", false);
+  EXPECT_NO_THROW((void)r.layout("solver", device_lanes())) << "a disabled buffer is no phase's";
+  // An owner with buffers cannot become a union.
+  expect_error([&] { r.make_union("solver"); }, {"'solver'", "declares buffers", "'counters'"});
+  EXPECT_FALSE(r.is_union("solver"));
+}
+
+TEST(TEST_CATEGORY, registry_run_time_sizes_outside_local_storage) {
+  BufferRegistry r = phase_registry(6);
+  expect_error([&] { r.update_location("solver/phases/krylov", "basis", Location::local); },
+               {"'basis'", "run-time size", "cannot be local", "'shared', 'persistent'"});
+  EXPECT_TRUE(r.update_location("solver/phases/krylov", "basis", Location::persistent));
+  EXPECT_EQ(r.layout("solver", device_lanes()).get("solver/phases/krylov", "basis").region,
+            Region::persistent);
+  BufferDeclaration d{"solver", "restart", 0, ElementType::float64, Location::local};
+  d.run_time_size = true;
+  expect_error([&] { r.add(d); }, {"'restart'", "run-time size", "'shared' or 'persistent'"});
+  // The all-local placement leaves a run-time-sized buffer where it was declared.
+  BufferRegistry placed = phase_registry(6);
+  kobie::apply_placement<kobie::AllLocal, kobie_test::PhaseRoot>(placed, "solver");
+  EXPECT_EQ(placed.layout("solver", device_lanes()).get("solver/phases/krylov", "basis").region,
+            Region::shared);
+  EXPECT_EQ(placed.layout("solver", device_lanes()).get("solver/phases/lu", "seeds").region,
+            Region::local);
+}
+
+TEST(TEST_CATEGORY, registry_every_element_type_has_a_name_size_and_alignment) {
+  for (int i = 0; i < kobie::element_type_count; ++i) {
+    const auto t = static_cast<ElementType>(i);
+    EXPECT_EQ(kobie::parse_element_type(kobie::to_string(t)), t);
+    EXPECT_EQ(kobie::size_of(t) % kobie::align_of(t), 0) << kobie::to_string(t);
+  }
+  static_assert(kobie::size_of(kobie::element_type_of<kobie::Dual<double>>::value) ==
+                sizeof(kobie::Dual<double>));
+  static_assert(kobie::size_of(kobie::element_type_of<Kokkos::complex<float>>::value) ==
+                sizeof(Kokkos::complex<float>));
+  static_assert(kobie::size_of(kobie::element_type_of<std::int64_t>::value) == 8);
+  expect_error([] { (void)kobie::parse_element_type("quad", "type"); },
+               {"'type'", "'quad'", "'dual64'", "'complex64'", "'int64'"});
+}
+
+TEST(TEST_CATEGORY, registry_refused_link_changes_nothing) {
+  BufferRegistry r;
+  r.add_child("a", "a/b");
+  r.add_child("a/b", "a/b/c");
+  const auto generation = r.generation();
+  expect_error([&] { r.add_child("a/b/c", "a"); }, {"cycle"});
+  expect_error([&] { r.add_child("x", "a/b"); }, {"already a child"});
+  EXPECT_EQ(r.generation(), generation);
+  EXPECT_TRUE(r.children("a/b/c").empty());
+  EXPECT_TRUE(r.children("x").empty());
+  r.add_child("a", "x");  // "x" was not left half-linked
+  EXPECT_EQ(r.children("a").size(), 2u);
 }
 
 }  // namespace

@@ -284,7 +284,7 @@ struct MisdeclaredRunTimeSize {
   }
 };
 
-TEST(TEST_CATEGORY, run_time_sized_buffers_must_be_declared_persistent) {
+TEST(TEST_CATEGORY, run_time_sized_buffers_are_never_declared_local) {
   kobie::BufferRegistry registry;
   try {
     kobie::register_components<MisdeclaredRunTimeSize>(registry, "root");

@@ -12,6 +12,10 @@
 ///     using children = ComponentList<Krylov>;                    // optional
 ///   };
 ///   \endcode
+///   A component whose children are phases that never live at once (a
+///   Newton solver's dense-LU phase and its Krylov phase) is a *union*:
+///   `static constexpr bool union_of_children = true;`, no buffers of its
+///   own, and its children overlay each other (BufferRegistry::make_union).
 /// * A *placement* type picks each buffer's location at compile time
 ///   (`DefaultPlacement`, `UniformPlacement<L>`, `MoveOne<...>`); the rule
 ///   shared with the host layout (`Impl::resolve_location`) then applies the
@@ -25,6 +29,7 @@
 
 #include <kobie/buffer_registry.hpp>
 #include <kobie/buffer_types.hpp>
+#include <kobie/dual.hpp>
 #include <kobie/simd_pack.hpp>
 #include <kobie/team_launch.hpp>
 
@@ -97,6 +102,12 @@ template <class C>
 struct children_of<C, std::void_t<typename C::children>> {
   using type = typename C::children;
 };
+
+template <class C, class = void>
+struct is_union_component : std::false_type {};
+template <class C>
+struct is_union_component<C, std::void_t<decltype(C::union_of_children)>>
+    : std::bool_constant<C::union_of_children> {};
 
 template <class List>
 struct list_slots;
@@ -184,9 +195,12 @@ namespace Impl {
 
 /// Where buffer `i` of component `C` lives under placement `P`: the same rule
 /// the host layout applies (`resolve_location`), evaluated at compile time.
+/// (A run-time-sized buffer never goes local: a placement that picks local
+/// for it leaves it where it was declared.)
 template <class P, class C>
 KOKKOS_INLINE_FUNCTION constexpr Location chosen_location(int i) {
-  return C::buffer(i).run_time_size ? C::buffer(i).location : P::template choose<C>(i);
+  const Location chosen = P::template choose<C>(i);
+  return C::buffer(i).run_time_size && chosen == Location::local ? C::buffer(i).location : chosen;
 }
 
 template <class P, class C, bool VectorPasses>
@@ -260,12 +274,11 @@ void register_list(BufferRegistry& registry, const std::string& parent, Componen
 }
 template <class C>
 void register_tree(BufferRegistry& registry, const std::string& owner) {
+  static_assert(!is_union_component<C>::value || C::buffer_count == 0,
+                "a union component declares no buffers of its own (union_of_children)");
+  if constexpr (is_union_component<C>::value) registry.make_union(owner);
   for (int i = 0; i < C::buffer_count; ++i) {
     const BufferInfo b = C::buffer(i);
-    if (b.run_time_size && (b.location != Location::persistent || b.persistent || b.alias_of >= 0))
-      throw std::logic_error(std::string("kobie: component '") + owner + "' buffer '" + b.name +
-                             "' has a run-time size; allowed: declared in persistent storage, "
-                             "not persistent-flagged, no alias");
     BufferDeclaration d;
     d.owner = owner;
     d.name = b.name;
@@ -275,6 +288,7 @@ void register_tree(BufferRegistry& registry, const std::string& owner) {
     d.persistent = b.persistent;
     d.alias_of = b.alias_of >= 0 ? C::buffer(b.alias_of).name : "";
     d.enabled = b.enabled;
+    d.run_time_size = b.run_time_size;
     registry.add(d);
   }
   register_list(registry, owner, typename children_of<C>::type{});
@@ -471,6 +485,8 @@ struct Memory {
     constexpr Impl::Resolution res = Impl::resolve_buffer<P, C, VectorPasses>(I);
     using T = typename element_of<info.type>::type;
     constexpr int slot = SlotBase + I;
+    static_assert(!(info.run_time_size && res.location == Location::local),
+                  "a run-time-sized buffer never lives in local storage");
     if constexpr (res.location == Location::local) {
       if constexpr (Width > 1)
         return LocalArray<Pack<T, Width>, info.size>{};

@@ -20,7 +20,8 @@ namespace kobie {
 /// "shared", "local" or "persistent"; anything else throws
 /// std::invalid_argument naming `setting`, the value and the allowed values.
 Location parse_location(std::string_view value, std::string_view setting = "location");
-/// "float32" / "float", "float64" / "double", "int32"; anything else throws.
+/// "float32" / "float", "float64" / "double", "int32", "int64", "dual32",
+/// "dual64", "complex32", "complex64"; anything else throws.
 ElementType parse_element_type(std::string_view value, std::string_view setting = "element type");
 /// "contiguous" or "interleaved"; anything else throws.
 SharedSliceLayout parse_shared_slice_layout(std::string_view value,
@@ -39,6 +40,9 @@ struct BufferDeclaration {
   bool persistent = false;  ///< contents survive step calls and chunk relaunches
   std::string alias_of{};   ///< another buffer of the same owner, or empty
   bool enabled = true;
+  /// The size comes from the run's settings: never local storage (see
+  /// BufferInfo), never persistent-flagged, no alias.
+  bool run_time_size = false;
 };
 
 /// The region a placed buffer's storage is in.
@@ -125,8 +129,18 @@ class BufferRegistry {
   bool contains(std::string_view owner, std::string_view name) const;
 
   /// Makes `child` a component of `parent`: the parent's block reserves the
-  /// child's, in every region. A child has one parent; cycles are refused.
+  /// child's, in every region. A child has one parent; cycles are refused
+  /// (and a refused link changes nothing).
   void add_child(std::string_view parent, std::string_view child);
+  /// Makes `owner` a union: its children are phases that never live at once
+  /// (a Newton solver's Jacobian-and-LU phase and its Krylov phase), so each
+  /// child's block starts where the union's does, in every region, and the
+  /// union reserves their maximum, not their sum. A union declares no
+  /// buffers of its own, and no buffer below it may be persistent-flagged
+  /// (its contents would have to outlive its phase); the layout throws
+  /// std::invalid_argument naming the buffer otherwise.
+  void make_union(std::string_view owner);
+  bool is_union(std::string_view owner) const;
   /// Removes an owner's buffers (its links stay).
   void clear(std::string_view owner);
   /// Removes an owner, all its descendants, their buffers and their links.
@@ -137,7 +151,9 @@ class BufferRegistry {
   std::vector<BufferDeclaration> buffers(std::string_view owner) const;
 
   /// The layout of `root` and its descendants, computed from the current
-  /// declarations (cached until the next change).
+  /// declarations. Computed anew on every call: a registry is an ordinary
+  /// value, safe for concurrent `const` calls and not for a change during
+  /// one (callers keep the layout they got; it is a value).
   BufferLayout layout(std::string_view root, const LayoutOptions& options = {}) const;
 
   /// Incremented by every change; a layout made at another generation is stale.
@@ -148,6 +164,7 @@ class BufferRegistry {
     std::vector<BufferDeclaration> buffers;
     std::vector<std::string> children;
     std::string parent;
+    bool is_union = false;
   };
   BufferDeclaration& find(std::string_view owner, std::string_view name);
   const BufferDeclaration* find_ptr(std::string_view owner, std::string_view name) const;
@@ -155,7 +172,6 @@ class BufferRegistry {
 
   std::map<std::string, Owner, std::less<>> m_owners;
   std::uint64_t m_generation = 0;
-  mutable std::map<std::string, std::pair<std::uint64_t, BufferLayout>, std::less<>> m_cache;
 };
 
 /// Applies run-time location settings to `root` and its descendants: each key

@@ -7,6 +7,7 @@
 /// (`Impl::resolve_location`), used by both the host layout and the
 /// compile-time placements so the two cannot disagree.
 
+#include <Kokkos_Complex.hpp>
 #include <Kokkos_Macros.hpp>
 
 #include <cstdint>
@@ -20,8 +21,23 @@ enum class Location : std::uint8_t {
   persistent  ///< the per-system persistent storage (a device View, system index fastest)
 };
 
-/// Element type of a buffer.
-enum class ElementType : std::uint8_t { float32, float64, int32 };
+/// Element type of a buffer: numbers, 64-bit counters, the dual numbers of
+/// Jacobian actions (kobie/dual.hpp) and complex numbers (Kokkos::complex,
+/// for the complex stage systems of Radau IIA). Adding a type is one entry
+/// here and one in each table below (`size_of`, `align_of`,
+/// `element_type_of`, `element_of`) and in src/buffer_registry.cpp's names.
+enum class ElementType : std::uint8_t {
+  float32,
+  float64,
+  int32,
+  int64,
+  dual32,     ///< kobie::Dual<float>
+  dual64,     ///< kobie::Dual<double>
+  complex32,  ///< Kokkos::complex<float>
+  complex64   ///< Kokkos::complex<double>
+};
+/// Number of element types (for loops over every type in tests and reports).
+inline constexpr int element_type_count = 8;
 
 /// How lanes' shared slices are arranged in team scratch.
 enum class SharedSliceLayout : std::uint8_t {
@@ -29,47 +45,76 @@ enum class SharedSliceLayout : std::uint8_t {
   interleaved  ///< lane index fastest: bank-conflict free on CUDA, unit-stride SIMD on host
 };
 
+template <class T>
+struct Dual;
+
+/// Bytes of one element.
 KOKKOS_INLINE_FUNCTION constexpr int size_of(ElementType t) {
-  return t == ElementType::float64 ? 8 : 4;
+  switch (t) {
+    case ElementType::float32:
+    case ElementType::int32:
+      return 4;
+    case ElementType::float64:
+    case ElementType::int64:
+    case ElementType::dual32:
+    case ElementType::complex32:
+      return 8;
+    default:  // dual64, complex64
+      return 16;
+  }
+}
+/// Alignment of one element (Kokkos::complex is aligned to its size).
+KOKKOS_INLINE_FUNCTION constexpr int align_of(ElementType t) {
+  switch (t) {
+    case ElementType::float32:
+    case ElementType::int32:
+      return 4;
+    case ElementType::complex64:
+      return 16;
+    default:
+      return 8;
+  }
 }
 
 template <class T>
 struct element_type_of;
-template <>
-struct element_type_of<float> {
-  static constexpr ElementType value = ElementType::float32;
-};
-template <>
-struct element_type_of<double> {
-  static constexpr ElementType value = ElementType::float64;
-};
-template <>
-struct element_type_of<std::int32_t> {
-  static constexpr ElementType value = ElementType::int32;
-};
-
 template <ElementType E>
 struct element_of;
-template <>
-struct element_of<ElementType::float32> {
-  using type = float;
-};
-template <>
-struct element_of<ElementType::float64> {
-  using type = double;
-};
-template <>
-struct element_of<ElementType::int32> {
-  using type = std::int32_t;
-};
+#define KOBIE_ELEMENT_TYPE(TYPE, ENUM)                      \
+  template <>                                               \
+  struct element_type_of<TYPE> {                            \
+    static constexpr ElementType value = ElementType::ENUM; \
+  };                                                        \
+  template <>                                               \
+  struct element_of<ElementType::ENUM> {                    \
+    using type = TYPE;                                      \
+  };
+KOBIE_ELEMENT_TYPE(float, float32)
+KOBIE_ELEMENT_TYPE(double, float64)
+KOBIE_ELEMENT_TYPE(std::int32_t, int32)
+KOBIE_ELEMENT_TYPE(std::int64_t, int64)
+KOBIE_ELEMENT_TYPE(Dual<float>, dual32)
+KOBIE_ELEMENT_TYPE(Dual<double>, dual64)
+KOBIE_ELEMENT_TYPE(Kokkos::complex<float>, complex32)
+KOBIE_ELEMENT_TYPE(Kokkos::complex<double>, complex64)
+#undef KOBIE_ELEMENT_TYPE
+static_assert(sizeof(Kokkos::complex<double>) == size_of(ElementType::complex64) &&
+                  alignof(Kokkos::complex<double>) == align_of(ElementType::complex64) &&
+                  sizeof(Kokkos::complex<float>) == size_of(ElementType::complex32) &&
+                  alignof(Kokkos::complex<float>) <= align_of(ElementType::complex32),
+              "the element tables must match Kokkos::complex");
 
 /// One buffer as a component type declares it at compile time (its
 /// `buffer(i)` function returns these). `alias_of` is the index of another
 /// buffer of the same component, or -1. A `run_time_size` buffer's size
-/// depends on the run's settings: the host sets it (`update_size`) before the
-/// layout is computed, `size` is only its compile-time placeholder, and it
-/// always lives where it is declared, which must be persistent storage (no
-/// placement moves it).
+/// depends on the run's settings (a summary's accumulators, a GMRES basis of
+/// the run's restart length): the host sets it (`update_size`) before the
+/// layout is computed, `size` is only its compile-time placeholder, and the
+/// component knows the size from its own settings on the device. It is
+/// declared shared or persistent and never lives in local storage (a
+/// register array needs its size at compile time): a placement that picks
+/// local for it leaves it where it was declared. It may not be
+/// persistent-flagged nor an alias.
 struct BufferInfo {
   const char* name;
   int size;

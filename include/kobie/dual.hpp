@@ -69,6 +69,8 @@ struct Dual {
     return *this;
   }
 };
+static_assert(sizeof(Dual<double>) == 16 && alignof(Dual<double>) == 8 && sizeof(Dual<float>) == 8,
+              "Dual's size and alignment are the registry's (ElementType::dual32, dual64)");
 
 namespace Impl {
 /// Built-in arithmetic types mix with duals as constants.
