@@ -128,11 +128,14 @@ cuda() {
     "${register_resident[@]}"
 }
 # Kernels that must stay in registers (0 bytes stack frame, 0 spill stores):
-# the registry's probe, and the all-local Lorenz RK4 and Dormand-Prince
-# integration kernels (compiled by the placement test).
+# the registry's probe, the all-local Lorenz RK4 and Dormand-Prince
+# integration kernels (compiled by the placement test) and the all-local
+# 3-state backward Euler kernel with its Newton solver and dense LU
+# (test_implicit_integration.cpp).
 register_resident=(--register-resident 'RegisterResidencyProbe'
   --register-resident 'IntegrationKernel<kobie::systems::Lorenz, kobie::tableaus::ClassicalRK4, double, kobie::UniformPlacement<\(kobie::Location\)1>'
-  --register-resident 'IntegrationKernel<kobie::systems::Lorenz, kobie::tableaus::DormandPrince54, double, kobie::UniformPlacement<\(kobie::Location\)1>')
+  --register-resident 'IntegrationKernel<kobie::systems::Lorenz, kobie::tableaus::DormandPrince54, double, kobie::UniformPlacement<\(kobie::Location\)1>'
+  --register-resident 'IntegrationKernel<kobie::systems::Robertson, kobie::methods::BackwardEuler, double, kobie::UniformPlacement<\(kobie::Location\)1>')
 
 # The SIMD-pack tests built for x86-64-v4 (AVX-512, kobie_tests_packs_x86_64_v4)
 # run only where this CPU has it (tests/run_if_cpu_has.sh): say which.

@@ -5,8 +5,8 @@
 // (they are data, validated separately). The device results are compared with
 // it step by step.
 
-#include <kobie/controllers.hpp>
-#include <kobie/tableaus.hpp>
+#include <kobie/algorithms/explicit/tableaus.hpp>
+#include <kobie/control/controllers.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -103,7 +103,7 @@ struct History {
   double err1 = 1, err2 = 1, h1 = 0;
 };
 
-/// The controllers as documented in kobie/controllers.hpp, with std::pow.
+/// The controllers as documented in kobie/control/controllers.hpp, with std::pow.
 inline std::pair<bool, double> control(const Settings& s, int order, History& hist, double h,
                                        double err) {
   if (s.kind == kobie::ControllerKind::fixed) return {true, h};

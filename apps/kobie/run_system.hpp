@@ -171,6 +171,10 @@ int run_as(const Options& o) {
   rep << "\n  steps: " << accepted << " accepted (" << std::setprecision(4)
       << double(accepted) / batch.size() << " per system), " << rejected << " rejected, "
       << r.total(kobie::stat_rhs_evals) << " right-hand-side evaluations\n";
+  if (r.total(kobie::stat_jacobian_evals) > 0)
+    rep << "  implicit solvers: " << r.total(kobie::stat_jacobian_evals) << " Jacobians, "
+        << r.total(kobie::stat_newton_iterations) << " Newton iterations, "
+        << r.total(kobie::stat_linear_iterations) << " linear-solver iterations\n";
   rep << "  failures: " << r.failure_summary() << "\n";
   rep << "  wall time: " << r.wall_seconds << " s, " << std::setprecision(3)
       << double(accepted + rejected) / r.wall_seconds << " system-steps/s\n";

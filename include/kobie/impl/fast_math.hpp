@@ -99,7 +99,7 @@ KOKKOS_FORCEINLINE_FUNCTION X select(bool c, X a, X b) {
 /// were fused where the per-lane code was not), and the SIMD-pack and
 /// per-lane paths must round alike on every instruction set
 /// (docs/ARCHITECTURE.md, *One rounding on every instruction set*). The pack
-/// overload (kobie/simd_pack.hpp) fuses exactly where this does. Device code
+/// overload (kobie/launch/simd_pack.hpp) fuses exactly where this does. Device code
 /// writes `a * b + c`, which nvcc fuses (its default --fmad=true): an
 /// explicit fma() call there constrained its scheduling, and the float64
 /// Lorenz Dormand-Prince kernel took 178 registers instead of 158.
@@ -202,7 +202,7 @@ namespace kobie::math {
 /// has FMA instructions (and on CUDA), twice where it has none: the same
 /// result on every path (SIMD packs, per-lane code) and every instruction
 /// set, since KoBIE's host code fuses nothing it is not told to
-/// (Impl::mul_add). kobie/simd_pack.hpp and kobie/dual.hpp add the overloads
+/// (Impl::mul_add). kobie/launch/simd_pack.hpp and kobie/systems/dual.hpp add the overloads
 /// for packs and dual numbers; numbers of mixed types are converted to
 /// their common type first.
 template <class A, class B, class C,

@@ -42,7 +42,7 @@ using Kokkos::Experimental::tanh;
 
 namespace kobie::math {
 /// Mathematical functions for systems' right-hand sides, usable on every
-/// backend and every supported Kokkos version (kobie/dual.hpp adds their
+/// backend and every supported Kokkos version (kobie/systems/dual.hpp adds their
 /// dual-number overloads).
 using kobie::Impl::cos;
 using kobie::Impl::exp;

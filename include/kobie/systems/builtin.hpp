@@ -5,9 +5,9 @@
 /// Exact solutions, where they exist, are here too: tests and the command
 /// line's checks use them.
 
-#include <kobie/drivers.hpp>
-#include <kobie/dual.hpp>
-#include <kobie/system.hpp>
+#include <kobie/systems/drivers.hpp>
+#include <kobie/systems/dual.hpp>
+#include <kobie/systems/system.hpp>
 
 #include <cmath>
 #include <string>

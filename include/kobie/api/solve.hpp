@@ -1,0 +1,829 @@
+#pragma once
+
+/// \file
+/// The batch front end: inputs (verbatim or a combinatorial grid), settings,
+/// `solve` (device-resident results) and `solve_to_host` (host arrays filled
+/// launch by launch), and the results with a readable failure summary.
+///
+/// Layouts: every batch array has the system index fastest. Outputs are
+/// (save, variable, system): the saved states in the order asked, then the
+/// saved observables.
+
+#include <kobie/algorithms/explicit/tableaus.hpp>
+#include <kobie/api/settings.hpp>
+#include <kobie/launch/team_launch.hpp>
+#include <kobie/loop/integration_loop.hpp>
+#include <kobie/registry/buffer_allocator.hpp>
+#include <kobie/systems/drivers.hpp>
+#include <kobie/systems/system.hpp>
+
+#include <Kokkos_Core.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace kobie {
+
+/// Initial states and parameters of every system of a batch, system index
+/// fastest: states[i * size() + s], parameters[j * size() + s].
+class Batch {
+ public:
+  /// One entry per system: states[s] has n_states values, parameters[s]
+  /// n_parameters (an empty parameters vector: the system's defaults).
+  template <class System>
+  static Batch verbatim(const std::vector<std::vector<double>>& states,
+                        const std::vector<std::vector<double>>& parameters = {}) {
+    Batch b;
+    b.m_n_states = System::n_states;
+    b.m_n_parameters = System::n_parameters;
+    b.m_size = static_cast<std::int64_t>(states.size());
+    if (b.m_size == 0)
+      throw std::invalid_argument("kobie: setting 'initial states' is empty; allowed: >= 1 system");
+    if (!parameters.empty() && static_cast<std::int64_t>(parameters.size()) != b.m_size)
+      throw std::invalid_argument(
+          "kobie: setting 'parameters' has " + std::to_string(parameters.size()) +
+          " rows; allowed: " + std::to_string(b.m_size) + " (one per system) or none");
+    b.m_states.assign(std::size_t(b.m_size) * System::n_states, 0.0);
+    b.m_parameters.assign(std::size_t(b.m_size) * System::n_parameters, 0.0);
+    const auto defaults = default_parameters<System>();
+    for (std::int64_t s = 0; s < b.m_size; ++s) {
+      if (static_cast<int>(states[s].size()) != System::n_states)
+        throw std::invalid_argument("kobie: setting 'initial states' row " + std::to_string(s) +
+                                    " has " + std::to_string(states[s].size()) +
+                                    " values; allowed: " + std::to_string(System::n_states));
+      for (int i = 0; i < System::n_states; ++i) b.m_states[i * b.m_size + s] = states[s][i];
+      const auto& p = parameters.empty() ? defaults : parameters[s];
+      if (static_cast<int>(p.size()) != System::n_parameters)
+        throw std::invalid_argument("kobie: setting 'parameters' row " + std::to_string(s) +
+                                    " has " + std::to_string(p.size()) +
+                                    " values; allowed: " + std::to_string(System::n_parameters));
+      for (int j = 0; j < System::n_parameters; ++j) b.m_parameters[j * b.m_size + s] = p[j];
+    }
+    return b;
+  }
+
+  /// Every combination of the listed values (a state or parameter name to a
+  /// list of values; the first named varies fastest); everything not listed
+  /// takes the system's default (or `base_state` / `base_parameters`).
+  template <class System>
+  static Batch grid(const std::vector<std::pair<std::string, std::vector<double>>>& sweeps,
+                    std::vector<double> base_state = {}, std::vector<double> base_parameters = {}) {
+    const auto state_names = names_of<System>::states();
+    const auto param_names = names_of<System>::parameters();
+    if (base_state.empty()) base_state = default_state<System>();
+    if (base_parameters.empty()) base_parameters = default_parameters<System>();
+    std::int64_t total = 1;
+    std::vector<std::pair<int, int>> targets;  // (0 state / 1 parameter, index)
+    for (const auto& [name, values] : sweeps) {
+      if (values.empty())
+        throw std::invalid_argument("kobie: grid variable '" + name + "' has no values");
+      int kind = -1, index = -1;
+      for (std::size_t i = 0; i < state_names.size(); ++i)
+        if (state_names[i] == name) kind = 0, index = static_cast<int>(i);
+      for (std::size_t i = 0; i < param_names.size(); ++i)
+        if (param_names[i] == name) kind = 1, index = static_cast<int>(i);
+      if (kind < 0) {
+        std::string all;
+        for (const auto& n : state_names) all += (all.empty() ? "'" : ", '") + n + "'";
+        for (const auto& n : param_names) all += (all.empty() ? "'" : ", '") + n + "'";
+        throw std::invalid_argument("kobie: grid variable '" + name + "' is not a state or " +
+                                    "parameter of '" + System::name() + "'; allowed: " + all);
+      }
+      targets.emplace_back(kind, index);
+      total *= static_cast<std::int64_t>(values.size());
+    }
+    std::vector<std::vector<double>> states(total, base_state), params(total, base_parameters);
+    for (std::int64_t s = 0; s < total; ++s) {
+      std::int64_t rest = s;
+      for (std::size_t v = 0; v < sweeps.size(); ++v) {
+        const auto& values = sweeps[v].second;
+        const double x = values[rest % static_cast<std::int64_t>(values.size())];
+        rest /= static_cast<std::int64_t>(values.size());
+        (targets[v].first == 0 ? states[s] : params[s])[targets[v].second] = x;
+      }
+    }
+    return verbatim<System>(states, params);
+  }
+
+  std::int64_t size() const { return m_size; }
+  int n_states() const { return m_n_states; }
+  int n_parameters() const { return m_n_parameters; }
+  double state(int i, std::int64_t s) const { return m_states[i * m_size + s]; }
+  double parameter(int j, std::int64_t s) const { return m_parameters[j * m_size + s]; }
+
+ private:
+  template <class System>
+  static std::vector<double> default_state() {
+    if constexpr (std::is_same_v<decltype(System::default_state()), std::vector<double>>)
+      return System::default_state();
+    else
+      return std::vector<double>(System::n_states, 0.0);
+  }
+  template <class System>
+  static std::vector<double> default_parameters() {
+    return System::default_parameters();
+  }
+  std::int64_t m_size = 0;
+  int m_n_states = 0, m_n_parameters = 0;
+  std::vector<double> m_states, m_parameters;
+};
+
+/// Initial states and parameters that are already in an execution space's
+/// memory, in the solve's scalar type T: (state, system) and (parameter,
+/// system), system index fastest. What a GPU application hands `solve` so
+/// that inputs, like outputs, never pass through the host.
+template <class T, class MemorySpace>
+struct DeviceBatch {
+  Kokkos::View<const T**, Kokkos::LayoutRight, MemorySpace> states;
+  Kokkos::View<const T**, Kokkos::LayoutRight, MemorySpace> parameters;
+  std::int64_t size() const { return static_cast<std::int64_t>(states.extent(1)); }
+  int n_states() const { return static_cast<int>(states.extent(0)); }
+  int n_parameters() const { return static_cast<int>(parameters.extent(0)); }
+};
+
+/// Where every system of a run stopped: enough to continue exactly (pass it
+/// to the next solve as `resume`). Host arrays, system index fastest.
+template <class T>
+struct EndState {
+  Kokkos::View<T**, Kokkos::LayoutRight, Kokkos::HostSpace> states;  ///< (state, system)
+  Kokkos::View<double**, Kokkos::LayoutRight, Kokkos::HostSpace>
+      clocks;  ///< (t, dt, log2 err1^2, log2 err2^2, h1; system): controller history
+  Kokkos::View<std::int64_t**, Kokkos::LayoutRight, Kokkos::HostSpace>
+      stats;  ///< (StatRow, system)
+  std::int64_t size() const { return static_cast<std::int64_t>(states.extent(1)); }
+  double time(std::int64_t s) const { return clocks(0, s); }
+};
+
+/// What a solve returns. `MemorySpace` is the device's for `solve` and
+/// Kokkos::HostSpace for `solve_to_host`.
+template <class T, class MemorySpace>
+struct Results {
+  std::vector<double> save_times;
+  std::vector<std::string> variables;  ///< saved states, then saved observables
+  Kokkos::View<T***, Kokkos::LayoutRight, MemorySpace> outputs;  ///< (save, variable, system)
+  /// Status word and 64-bit counters: (StatRow, system).
+  Kokkos::View<std::int64_t**, Kokkos::LayoutRight, Kokkos::HostSpace> stats;
+  /// Summary metrics, when asked: (window, column, system).
+  Kokkos::View<T***, Kokkos::LayoutRight, MemorySpace> summaries;
+  std::vector<std::string> summary_columns;   ///< "<variable>.<metric column>"
+  std::vector<double> summary_window_starts;  ///< window w is [start w, start w + window)
+  std::int64_t n_systems = 0;
+  double wall_seconds = 0.0;    ///< the whole call: uploads, launches, copies
+  double kernel_seconds = 0.0;  ///< the integration launches alone (fenced)
+  std::string layout_report;    ///< the buffer layout the kernels ran with
+  std::string launch_report;    ///< lanes per team, scratch level and bytes
+  /// Memory one system takes: its persistent working storage (from the
+  /// registry layout), and everything of it in the execution space's memory
+  /// during a launch (persistent storage, inputs, one launch's outputs and
+  /// summaries, statistics, end state): the figure `device_memory_limit`
+  /// is divided by.
+  std::int64_t persistent_bytes_per_system = 0;
+  std::int64_t device_bytes_per_system = 0;
+  EndState<T> end_state;  ///< where each system stopped (continue from it)
+
+  int status(std::int64_t s) const { return static_cast<int>(stats(stat_status, s)); }
+  std::int64_t total(StatRow row) const {
+    std::int64_t t = 0;
+    for (std::int64_t s = 0; s < n_systems; ++s) t += stats(row, s);
+    return t;
+  }
+  std::int64_t failures() const {
+    std::int64_t f = 0;
+    for (std::int64_t s = 0; s < n_systems; ++s) f += stats(stat_status, s) != 0;
+    return f;
+  }
+  /// Systems that failed, by status bit, with the first few indices.
+  std::string failure_summary() const {
+    std::ostringstream out;
+    const std::int64_t f = failures();
+    out << f << " of " << n_systems << " systems failed";
+    for (const auto& [bit, name] : status_bit_names) {
+      std::int64_t count = 0;
+      std::string first;
+      for (std::int64_t s = 0; s < n_systems; ++s)
+        if (stats(stat_status, s) & bit) {
+          if (count < 5) first += (count ? ", " : "") + std::to_string(s);
+          ++count;
+        }
+      if (count)
+        out << "; " << name << ": " << count << " (systems " << first << (count > 5 ? ", ..." : "")
+            << ")";
+    }
+    return out.str();
+  }
+};
+
+namespace Impl {
+
+/// Calls f(Tab{}) for the tableau of `Algorithms` (a std::tuple of tableau
+/// types) named `name`.
+template <class Algorithms, class F>
+void with_tableau(const std::string& name, F&& f) {
+  bool found = false;
+  std::apply(
+      [&](auto... tab) {
+        ((!found && name == decltype(tab)::name() ? (found = true, f(tab), 0) : 0), ...);
+      },
+      Algorithms{});
+  if (!found) {
+    std::string compiled;
+    std::apply(
+        [&](auto... tab) {
+          ((compiled +=
+            (compiled.empty() ? "'" : ", '") + std::string(decltype(tab)::name()) + "'"),
+           ...);
+        },
+        Algorithms{});
+    throw std::invalid_argument("kobie: setting 'algorithm' has value '" + name +
+                                "', which this program does not compile in; compiled: " + compiled);
+  }
+}
+
+/// Calls f(P{}) for the placement of `Placements` (a PlacementList) called
+/// `name` (setting 'placement'); throws std::invalid_argument listing the
+/// compiled placements otherwise.
+template <class... Ps, class F>
+void with_placement(const std::string& name, PlacementList<Ps...> list, F&& f) {
+  const int index = placement_index(name, list, "placement");
+  int i = 0;
+  ((i++ == index ? (f(Ps{}), 0) : 0), ...);
+}
+
+/// The execution space's memory a batch may take: the setting, or (0) 90%
+/// of the free device memory on CUDA and no limit on host backends.
+template <class ExecSpace>
+std::int64_t memory_limit(std::int64_t setting) {
+  if (setting > 0) return setting;
+#if defined(KOKKOS_ENABLE_CUDA)
+  if constexpr (std::is_same<ExecSpace, Kokkos::Cuda>::value) {
+    std::size_t free_bytes = 0, total_bytes = 0;
+    if (cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess)
+      return static_cast<std::int64_t>(0.9 * double(free_bytes));
+  }
+#endif
+  return 0;
+}
+
+/// Systems [first, first + count) of a host batch into `y0` and `params`,
+/// through their host mirrors.
+template <class ExecSpace, class V, class HV>
+void upload_inputs(const ExecSpace& space, const Batch& batch, std::int64_t first,
+                   std::int64_t count, const V& y0, const V& params, const HV& host_y0,
+                   const HV& host_params) {
+  using T = typename V::non_const_value_type;
+  for (int i = 0; i < batch.n_states(); ++i)
+    for (std::int64_t s = 0; s < count; ++s) host_y0(i, s) = T(batch.state(i, first + s));
+  for (int j = 0; j < batch.n_parameters(); ++j)
+    for (std::int64_t s = 0; s < count; ++s) host_params(j, s) = T(batch.parameter(j, first + s));
+  Kokkos::deep_copy(space, y0, host_y0);
+  Kokkos::deep_copy(space, params, host_params);
+}
+/// The same from a device batch: copies within the space's memory.
+template <class ExecSpace, class T, class MemorySpace, class V, class HV>
+void upload_inputs(const ExecSpace& space, const DeviceBatch<T, MemorySpace>& batch,
+                   std::int64_t first, std::int64_t count, const V& y0, const V& params, const HV&,
+                   const HV&) {
+  static_assert(std::is_same<typename V::memory_space, MemorySpace>::value,
+                "kobie: a DeviceBatch must live in the execution space's memory");
+  // (only `solve` takes a DeviceBatch, and it never runs groups of systems)
+  if (first != 0 || count != batch.size())
+    throw std::logic_error("kobie: a DeviceBatch in groups of systems");
+  const auto parameter_systems = static_cast<std::int64_t>(batch.parameters.extent(1));
+  if (batch.n_parameters() > 0 && parameter_systems != batch.size())
+    throw std::invalid_argument("kobie: setting 'parameters' of the DeviceBatch holds " +
+                                std::to_string(parameter_systems) +
+                                " systems; allowed: the states' " + std::to_string(batch.size()));
+  Kokkos::deep_copy(space, y0, batch.states);
+  if (batch.n_parameters() > 0) Kokkos::deep_copy(space, params, batch.parameters);
+}
+
+/// `v` reallocated to extents `n...`, uninitialised and its old contents
+/// dropped: unlike Kokkos::resize, no copy, no kernel and no global fence.
+template <class V, class... N>
+void reallocate_uninitialised(V& v, N... n) {
+  const std::string label = v.label();
+  v = V();
+  v = V(Kokkos::view_alloc(Kokkos::WithoutInitializing, label), n...);
+}
+
+/// What `run_solve` hands its caller after each launch: outputs rows
+/// save_begin .. save_end - 1 and summary windows window_begin ..
+/// window_end - 1 of systems system_begin .. system_begin + n_systems - 1
+/// (the views' first n_systems columns).
+template <class T, class MemorySpace>
+struct LaunchOutputs {
+  std::int64_t system_begin, n_systems;
+  int save_begin, save_end;
+  std::int64_t window_begin, window_end;
+  Kokkos::View<T***, Kokkos::LayoutRight, MemorySpace> outputs;    ///< (row, variable, system)
+  Kokkos::View<T***, Kokkos::LayoutRight, MemorySpace> summaries;  ///< (window row, column, system)
+};
+
+/// Runs the launches of one solve, calling `on_launch(LaunchOutputs)` after
+/// each. The batch runs in groups of systems when it would exceed
+/// `memory_limit` (`group_systems`; otherwise that is an error), each group
+/// in launches over windows of saves; status, counters and the end state
+/// are gathered into `info`.
+template <class System, class T, class Algorithms, class Placements, class ExecSpace, class Inputs,
+          class Log, class OnLaunch>
+void run_solve(const ExecSpace& space, const System& system, const Inputs& batch,
+               const ValidatedSettings& vs, const DriverSamples& driver_samples,
+               const EndState<T>* resume, const Log& log, bool group_systems,
+               Results<T, Kokkos::HostSpace>& info, OnLaunch&& on_launch) {
+  using mem = typename ExecSpace::memory_space;
+  using Host = Kokkos::HostSpace;
+  constexpr bool vector_passes = lanes_in_vector_passes<ExecSpace>::value;
+  check_system<System>();
+  const std::int64_t n_sys = batch.size();
+  const int n_vars = static_cast<int>(vs.saved_states.size() + vs.saved_observables.size());
+  if (resume &&
+      (resume->size() != n_sys || static_cast<int>(resume->states.extent(0)) != System::n_states))
+    throw std::invalid_argument("kobie: setting 'resume' holds " + std::to_string(resume->size()) +
+                                " systems; allowed: the batch's " + std::to_string(n_sys));
+  const DriverSet<mem> drivers(driver_samples, System::n_drivers, space);
+  info.stats = decltype(info.stats)("kobie::solve::stats", stat_rows, n_sys);
+  info.end_state.states = decltype(info.end_state.states)(
+      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_states"), System::n_states,
+      n_sys);
+  info.end_state.clocks = decltype(info.end_state.clocks)(
+      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_clocks"), 5, n_sys);
+  info.end_state.stats = info.stats;
+
+  with_tableau<Algorithms>(vs.raw.algorithm, [&](auto tab) {
+    // A malformed tableau (a user's) is refused here, before any launch.
+    validate_method<decltype(tab)>();
+    with_placement(vs.raw.placement, Placements{}, [&](auto placement) {
+      using Tab = decltype(tab);
+      using P = decltype(placement);
+      using Kernel = IntegrationKernel<System, Tab, T, P, ExecSpace, Log>;
+      using Loop = typename Kernel::Loop;
+      BufferRegistry registry;
+      const std::string root = register_components<Loop>(registry, "loop");
+      apply_placement<P, Loop>(registry, root);
+      const int n_summarised =
+          static_cast<int>(vs.summarised_states.size() + vs.summarised_observables.size());
+      registry.update_size(
+          root + "/" + Summaries::component_name(), "accumulators",
+          vs.summary_flags ? n_summarised * Summaries::slots_per_variable(vs.n_peaks) : 0);
+      const BufferLayout layout = registry.layout(root, layout_options<ExecSpace>());
+      select_placement<Loop, vector_passes>(layout, PlacementList<P>{});
+      // "auto": a host lane loop vectorises across lanes only when every
+      // per-lane loop over states is unrolled (Impl::unroll_limit); without
+      // that, each lane runs on its own and its slices are best contiguous
+      // (1.5x on Lorenz-96 with 40 states: bench/placement.cpp), unless
+      // its steps run the lanes as SIMD packs, which need interleaved ones.
+      const bool lane_loop_vectorises =
+          !vector_passes || System::n_states <= Impl::unroll_limit ||
+          (Kernel::use_packs && (vs.controller.fixed || Kernel::use_adaptive_packs));
+      const SharedSliceLayout slices =
+          vs.raw.shared_layout == "auto"
+              ? (lane_loop_vectorises ? SharedSliceLayout::interleaved
+                                      : SharedSliceLayout::contiguous)
+              : parse_shared_slice_layout(vs.raw.shared_layout, "shared_layout");
+      const LaunchPlan plan =
+          plan_launch(layout, launch_limits<ExecSpace>(vs.raw.lanes_per_team), slices);
+      if (vector_passes && plan.lanes_per_team > Kernel::max_host_lanes)
+        throw std::logic_error(
+            "kobie: a host launch plan of " + std::to_string(plan.lanes_per_team) +
+            " lanes per team; allowed: " + std::to_string(Kernel::max_host_lanes) + " at most");
+      info.layout_report = layout.report();
+      std::ostringstream lr;
+      lr << plan.lanes_per_team << " lanes per team (" << plan.team_size << " x "
+         << plan.lanes_per_thread << "), team scratch level " << plan.scratch_level << ": "
+         << plan.team_scratch_bytes << " B, " << to_string(slices) << " slices";
+      info.launch_report = lr.str();
+
+      Kernel k;
+      k.system = system;
+      k.table = make_allocator_table<Loop>(layout, slices);
+      k.plan = plan;
+      k.drivers = drivers;
+      k.log = log;
+      auto& c = k.cfg;
+      c.resume = resume != nullptr;
+      c.t0 = vs.raw.t0;
+      c.settling = vs.raw.settling_time;
+      c.duration = vs.raw.duration;
+      c.save_interval = vs.raw.save_interval;
+      c.n_saves = vs.n_saves;
+      c.dt0 = vs.raw.dt;
+      c.max_steps = vs.raw.max_steps;
+      c.newton.tolerance = vs.raw.newton_tolerance;
+      c.newton.max_iterations = vs.raw.newton_max_iterations;
+      c.controller = vs.controller;
+      for (int i = 0; i < System::n_states; ++i) {
+        c.tolerances.atol[i] = vs.atol[i];
+        c.tolerances.rtol[i] = vs.rtol[i];
+      }
+      c.n_saved_states = static_cast<int>(vs.saved_states.size());
+      for (int v = 0; v < c.n_saved_states; ++v) c.saved_states[v] = vs.saved_states[v];
+      c.n_saved_observables = static_cast<int>(vs.saved_observables.size());
+      for (int v = 0; v < c.n_saved_observables; ++v)
+        c.saved_observables[v] = vs.saved_observables[v];
+      auto& sc = c.summary;
+      sc.flags = vs.summary_flags;
+      sc.n_peaks = vs.n_peaks;
+      sc.n_variables = n_summarised;
+      for (std::size_t v = 0; v < vs.summarised_states.size(); ++v)
+        sc.variables[v] = vs.summarised_states[v];
+      for (std::size_t v = 0; v < vs.summarised_observables.size(); ++v)
+        sc.variables[vs.summarised_states.size() + v] =
+            System::n_states + vs.summarised_observables[v];
+      sc.needs_observables = !vs.summarised_observables.empty();
+      sc.columns_per_variable =
+          static_cast<int>(summary_column_suffixes(vs.summary_flags, vs.n_peaks).size());
+      sc.samples_per_window = vs.samples_per_window > 0 ? vs.samples_per_window : 1;
+      sc.sample_interval = vs.sample_interval;
+      sc.time_epsilon = vs.time_epsilon;
+
+      // Each launch's samples and completed windows.
+      struct Launch {
+        int save_begin, save_end;
+        std::int64_t sample_begin, sample_end, window_begin, window_end;
+      };
+      std::vector<Launch> launches;
+      std::int64_t most_windows = 0;
+      for (int begin = 0; begin < vs.n_saves; begin += vs.saves_per_chunk) {
+        Launch l;
+        l.save_begin = begin;
+        l.save_end = std::min(vs.n_saves, begin + vs.saves_per_chunk);
+        l.sample_begin = launches.empty() ? 0 : launches.back().sample_end;
+        l.sample_end = vs.samples_through_save(l.save_end - 1);
+        l.window_begin = l.sample_begin / sc.samples_per_window;
+        l.window_end = l.sample_end / sc.samples_per_window;
+        most_windows = std::max(most_windows, l.window_end - l.window_begin);
+        launches.push_back(l);
+      }
+
+      // Systems per group: what one system takes in the space's memory.
+      const std::int64_t bytes_per_system =
+          layout.persistent_bytes_per_system() +
+          std::int64_t(sizeof(T)) * (System::n_parameters + 2 * System::n_states +
+                                     std::int64_t(vs.saves_per_chunk) * n_vars +
+                                     most_windows * std::int64_t(vs.summary_columns.size())) +
+          std::int64_t(sizeof(std::int64_t)) * Kernel::device_stat_rows +
+          std::int64_t(sizeof(double)) * 5 +
+          (resume
+               ? std::int64_t(sizeof(T)) * System::n_states + 5 * 8 + 8 * Kernel::device_stat_rows
+               : 0);
+      info.persistent_bytes_per_system = layout.persistent_bytes_per_system();
+      info.device_bytes_per_system = bytes_per_system;
+      const std::int64_t limit = memory_limit<ExecSpace>(vs.raw.device_memory_limit);
+      std::int64_t group = n_sys;
+      if (limit > 0 && bytes_per_system * n_sys > limit) {
+        if (!group_systems && vs.raw.device_memory_limit > 0)
+          throw std::invalid_argument(
+              "kobie: setting 'device_memory_limit' has value " +
+              std::to_string(vs.raw.device_memory_limit) + " but the batch needs " +
+              std::to_string(bytes_per_system * n_sys) + " bytes (" +
+              std::to_string(bytes_per_system) +
+              " per system) and `solve` keeps all results in device memory; allowed: a limit that "
+              "fits, or `solve_to_host`, which runs the batch in groups of systems");
+        if (group_systems) group = std::max<std::int64_t>(1, limit / bytes_per_system);
+      }
+      {
+        std::ostringstream lr;
+        lr << info.launch_report;
+        if (group < n_sys)
+          lr << "; " << (n_sys + group - 1) / group << " groups of up to " << group
+             << " systems (memory limit " << limit << " B, " << bytes_per_system
+             << " B per system)";
+        info.launch_report = lr.str();
+      }
+
+      // One group's working set, reused by every group (the last may be smaller).
+      PersistentStorage<mem> storage(layout, group);
+      Kokkos::View<T**, Kokkos::LayoutRight, mem> y0(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::initial_states"),
+          System::n_states, group);
+      Kokkos::View<T**, Kokkos::LayoutRight, mem> params(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::parameters"),
+          System::n_parameters, group);
+      Kokkos::View<std::int64_t**, Kokkos::LayoutRight, mem> stats(  // (every launch writes all)
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::stats"),
+          Kernel::device_stat_rows, group);
+      Kokkos::View<T**, Kokkos::LayoutRight, mem> end_states(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_states"),
+          System::n_states, group);
+      Kokkos::View<double**, Kokkos::LayoutRight, mem> end_clocks(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_clocks"), 5, group);
+      Kokkos::View<T**, Kokkos::LayoutRight, mem> resume_states;
+      Kokkos::View<double**, Kokkos::LayoutRight, mem> resume_clocks;
+      Kokkos::View<std::int64_t**, Kokkos::LayoutRight, mem> resume_stats;
+      if (resume) {  // (filled from the end state before each group)
+        const auto uninitialised = [](const char* label) {
+          return Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label));
+        };
+        resume_states = decltype(resume_states)(uninitialised("kobie::solve::resume_states"),
+                                                System::n_states, group);
+        resume_clocks =
+            decltype(resume_clocks)(uninitialised("kobie::solve::resume_clocks"), 5, group);
+        resume_stats = decltype(resume_stats)(uninitialised("kobie::solve::resume_stats"),
+                                              Kernel::device_stat_rows, group);
+      }
+      Kokkos::View<T***, Kokkos::LayoutRight, mem> chunk(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::outputs"),
+          vs.saves_per_chunk, n_vars, group);
+      Kokkos::View<T***, Kokkos::LayoutRight, mem> summary_chunk(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::summaries"), most_windows,
+          vs.summary_columns.size(), group);
+      auto host_y0 = Kokkos::create_mirror_view(y0);
+      auto host_params = Kokkos::create_mirror_view(params);
+      auto host_resume_states = Kokkos::create_mirror_view(resume_states);
+      auto host_resume_clocks = Kokkos::create_mirror_view(resume_clocks);
+      auto host_resume_stats = Kokkos::create_mirror_view(resume_stats);
+
+      for (std::int64_t first = 0; first < n_sys; first += group) {
+        const std::int64_t count = std::min(group, n_sys - first);
+        if (count < group) {  // the last group: views exactly its size (system strides)
+          reallocate_uninitialised(y0, System::n_states, count);
+          reallocate_uninitialised(params, System::n_parameters, count);
+          reallocate_uninitialised(stats, Kernel::device_stat_rows, count);
+          reallocate_uninitialised(end_states, System::n_states, count);
+          reallocate_uninitialised(end_clocks, 5, count);
+          reallocate_uninitialised(chunk, chunk.extent(0), n_vars, count);
+          reallocate_uninitialised(summary_chunk, summary_chunk.extent(0), summary_chunk.extent(1),
+                                   count);
+          if (resume) {
+            reallocate_uninitialised(resume_states, System::n_states, count);
+            reallocate_uninitialised(resume_clocks, 5, count);
+            reallocate_uninitialised(resume_stats, Kernel::device_stat_rows, count);
+          }
+          host_y0 = Kokkos::create_mirror_view(y0);
+          host_params = Kokkos::create_mirror_view(params);
+          host_resume_states = Kokkos::create_mirror_view(resume_states);
+          host_resume_clocks = Kokkos::create_mirror_view(resume_clocks);
+          host_resume_stats = Kokkos::create_mirror_view(resume_stats);
+        }
+        // Inputs of this group, system index fastest, in T.
+        upload_inputs(space, batch, first, count, y0, params, host_y0, host_params);
+        if (resume) {
+          for (std::int64_t s = 0; s < count; ++s) {
+            for (int i = 0; i < System::n_states; ++i)
+              host_resume_states(i, s) = resume->states(i, first + s);
+            for (int i = 0; i < 5; ++i) host_resume_clocks(i, s) = resume->clocks(i, first + s);
+            for (int i = 0; i < Kernel::device_stat_rows; ++i)
+              host_resume_stats(i, s) = resume->stats(i, first + s);
+          }
+          Kokkos::deep_copy(space, resume_states, host_resume_states);
+          Kokkos::deep_copy(space, resume_clocks, host_resume_clocks);
+          Kokkos::deep_copy(space, resume_stats, host_resume_stats);
+        }
+        k.persistent = storage.data();
+        k.n_systems = count;
+        k.first_system = first;
+        k.initial_states = y0;
+        k.parameter_values = params;
+        k.stats = stats;
+        k.end_states = end_states;
+        k.end_clocks = end_clocks;
+        k.resume_states = resume_states;
+        k.resume_clocks = resume_clocks;
+        k.resume_stats = resume_stats;
+        const auto policy = make_team_policy(space, plan, count);
+        // (CUDA: a block's threads share the registers; a kernel that uses
+        // many fits fewer threads per block than the 1024 the API allows.)
+        const int most_threads = policy.team_size_max(k, Kokkos::ParallelForTag());
+        if (plan.team_size > most_threads)
+          throw std::invalid_argument(
+              "kobie: setting 'lanes_per_team' has value " + std::to_string(vs.raw.lanes_per_team) +
+              ", but this kernel runs at most " +
+              std::to_string(most_threads * plan.lanes_per_thread) +
+              " lanes per team on this device (its register use); allowed: 0 or a power of two "
+              "up to that");
+        for (const Launch& launch : launches) {
+          c.save_begin = launch.save_begin;
+          c.save_end = launch.save_end;
+          c.first_launch = launch.save_begin == 0;
+          sc.sample_begin = launch.sample_begin;
+          sc.sample_end = launch.sample_end;
+          sc.window_begin = launch.window_begin;
+          k.outputs = chunk;
+          k.summaries = summary_chunk;
+          space.fence();
+          const auto launched = std::chrono::steady_clock::now();
+          Kokkos::parallel_for("kobie::loop::integrate", policy, k);
+          space.fence();
+          info.kernel_seconds +=
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - launched).count();
+          on_launch(LaunchOutputs<T, mem>{first, count, launch.save_begin, launch.save_end,
+                                          launch.window_begin, launch.window_end, chunk,
+                                          summary_chunk});
+        }
+        // Status, counters and end states of the group (copied on `space`:
+        // a call fences only its own instance).
+        const auto hs = Kokkos::create_mirror_view(Host(), stats);
+        const auto he = Kokkos::create_mirror_view(Host(), end_states);
+        const auto hc = Kokkos::create_mirror_view(Host(), end_clocks);
+        Kokkos::deep_copy(space, hs, stats);
+        Kokkos::deep_copy(space, he, end_states);
+        Kokkos::deep_copy(space, hc, end_clocks);
+        space.fence();
+        for (std::int64_t s = 0; s < count; ++s) {
+          for (int i = 0; i < Kernel::device_stat_rows; ++i) info.stats(i, first + s) = hs(i, s);
+          for (int i = 0; i < System::n_states; ++i) info.end_state.states(i, first + s) = he(i, s);
+          for (int i = 0; i < 5; ++i) info.end_state.clocks(i, first + s) = hc(i, s);
+        }
+      }
+    });
+  });
+}
+
+/// The names and controller orders of the tableaus in `Algorithms` (a
+/// std::tuple of tableau types).
+template <class Algorithms>
+std::vector<AlgorithmInfo> algorithm_infos() {
+  std::vector<AlgorithmInfo> out;
+  std::apply(
+      [&](auto... tab) {
+        (out.push_back({decltype(tab)::name(), tableaus::controller_order<decltype(tab)>()}), ...);
+      },
+      Algorithms{});
+  return out;
+}
+
+template <class System>
+SystemShape shape_of() {
+  return {names_of<System>::states(), names_of<System>::observables()};
+}
+
+template <class System>
+std::vector<std::string> variable_names(const ValidatedSettings& vs) {
+  const auto states = names_of<System>::states();
+  const auto obs = names_of<System>::observables();
+  std::vector<std::string> out;
+  for (int i : vs.saved_states) out.push_back(states[i]);
+  for (int i : vs.saved_observables) out.push_back(obs[i]);
+  return out;
+}
+
+}  // namespace Impl
+
+namespace Impl {
+/// The shared body of `solve` and `solve_to_host`, with a logging policy
+/// (tests record every step through it; production passes NoLog).
+template <class T, class OutSpace, class Algorithms,
+          class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace,
+          class Inputs, class Log>
+Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, const Inputs& batch,
+                                const IntegrationSettings& settings, const DriverSamples& drivers,
+                                const EndState<T>* resume, const Log& log,
+                                const std::function<void(int, int)>& progress,
+                                bool streaming = false) {
+  constexpr bool to_host =
+      std::is_same<OutSpace, Kokkos::HostSpace>::value &&
+      !std::is_same<typename ExecSpace::memory_space, Kokkos::HostSpace>::value;
+  const ValidatedSettings vs =
+      validate(settings, shape_of<System>(), algorithm_infos<Algorithms>());
+  if (batch.size() < 1)
+    throw std::invalid_argument("kobie: setting 'batch' holds no system; allowed: >= 1");
+  if (batch.n_states() != System::n_states || batch.n_parameters() != System::n_parameters)
+    throw std::invalid_argument("kobie: the batch was built for another system (" +
+                                std::to_string(batch.n_states()) + " states, " +
+                                std::to_string(batch.n_parameters()) + " parameters; '" +
+                                System::name() + "' has " + std::to_string(System::n_states) +
+                                " and " + std::to_string(System::n_parameters) + ")");
+  Results<T, Kokkos::HostSpace> info;
+  Results<T, OutSpace> r;
+  r.save_times = vs.save_times;
+  r.variables = variable_names<System>(vs);
+  r.n_systems = batch.size();
+  r.summary_columns = vs.summary_columns;
+  r.summary_window_starts = vs.window_starts;
+  const bool chunked = vs.saves_per_chunk < vs.n_saves;
+  bool allocated = false;
+  auto allocate_results = [&] {
+    if (allocated) return;
+    allocated = true;
+    r.outputs = decltype(r.outputs)(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::results"), vs.n_saves,
+        r.variables.size(), batch.size());
+    r.summaries = decltype(r.summaries)(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::summary_results"),
+        vs.n_windows, vs.summary_columns.size(), batch.size());
+  };
+  const auto start = std::chrono::steady_clock::now();
+  // Only solve_to_host (streaming) runs a batch in groups of systems.
+  const bool group_systems = streaming && std::is_same<OutSpace, Kokkos::HostSpace>::value;
+  run_solve<System, T, Algorithms, Placements>(
+      space, system, batch, vs, drivers, resume, log, group_systems, info, [&](const auto& part) {
+        const bool whole_batch = part.system_begin == 0 && part.n_systems == r.n_systems &&
+                                 std::int64_t(part.outputs.extent(2)) == r.n_systems;
+        // Rows [begin, end) of `from` (rows from 0) into rows [begin, end) of `to`.
+        auto copy_rows = [&](const auto& to, const auto& from, std::int64_t begin,
+                             std::int64_t end) {
+          if (end <= begin) return;
+          if (whole_batch) {  // contiguous on both sides
+            Kokkos::deep_copy(
+                space, Kokkos::subview(to, std::make_pair(begin, end), Kokkos::ALL, Kokkos::ALL),
+                Kokkos::subview(from, std::make_pair(std::int64_t(0), end - begin), Kokkos::ALL,
+                                Kokkos::ALL));
+            return;
+          }
+          // A group of systems: only solve_to_host groups, into host memory.
+          if constexpr (std::is_same<OutSpace, Kokkos::HostSpace>::value) {
+            const auto h = Kokkos::create_mirror_view(Kokkos::HostSpace(), from);
+            Kokkos::deep_copy(space, h, from);
+            space.fence();
+            for (std::int64_t row = begin; row < end; ++row)
+              for (std::size_t v = 0; v < to.extent(1); ++v)
+                for (std::int64_t s = 0; s < part.n_systems; ++s)
+                  to(row, v, part.system_begin + s) = h(row - begin, v, s);
+          } else {
+            throw std::logic_error("kobie: groups of systems in device-resident results");
+          }
+        };
+        if (to_host || chunked || !whole_batch) {
+          allocate_results();
+          copy_rows(r.outputs, part.outputs, part.save_begin, part.save_end);
+          copy_rows(r.summaries, part.summaries, part.window_begin, part.window_end);
+        } else if constexpr (!to_host) {
+          // One launch over the whole batch, same space: the chunk is the result.
+          r.outputs = part.outputs;
+          r.summaries = part.summaries;
+        }
+        if (progress) {
+          // Saves done, counted over every group of systems.
+          space.fence();
+          const double done =
+              (double(part.system_begin) * vs.n_saves + double(part.n_systems) * part.save_end) /
+              double(r.n_systems);
+          progress(static_cast<int>(done), vs.n_saves);
+        }
+      });
+  space.fence();
+  r.stats = info.stats;
+  r.end_state = info.end_state;
+  r.layout_report = info.layout_report;
+  r.launch_report = info.launch_report;
+  r.persistent_bytes_per_system = info.persistent_bytes_per_system;
+  r.device_bytes_per_system = info.device_bytes_per_system;
+  r.kernel_seconds = info.kernel_seconds;
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+}  // namespace Impl
+
+/// Integrates every system of `batch` on `space`; the outputs stay in the
+/// space's memory (no host copy; status, counters and the end state are
+/// small and come back to the host). `resume`: continue every system from a
+/// previous run's end state instead of the batch's initial states.
+///
+/// `Algorithms` (a std::tuple of tableau types, default all eleven) is the
+/// set the call compiles; `settings.algorithm` picks one at run time. A
+/// program that needs one method saves compile time by naming it:
+/// `solve<double, std::tuple<kobie::tableaus::DormandPrince54>>(...)`.
+/// `Placements` (a PlacementList, default the registry's default placement)
+/// are the buffer placements compiled in; `settings.placement` picks one by
+/// name ("default", "all-local", "all-shared", `MoveOne` names):
+/// `solve<double, Dopri, PlacementList<DefaultPlacement, AllLocal>>(...)`.
+template <class T, class Algorithms = tableaus::all_explicit,
+          class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace>
+Results<T, typename ExecSpace::memory_space> solve(const ExecSpace& space, const System& system,
+                                                   const Batch& batch,
+                                                   const IntegrationSettings& settings,
+                                                   const DriverSamples& drivers = {},
+                                                   const EndState<T>* resume = nullptr) {
+  return Impl::solve_impl<T, typename ExecSpace::memory_space, Algorithms, Placements>(
+      space, system, batch, settings, drivers, resume, NoLog{}, {});
+}
+
+/// As `solve`, with initial states and parameters already in device memory
+/// (a `DeviceBatch` in T, of the space's memory): nothing of the run passes
+/// through the host but status, counters and the end state.
+template <class T, class Algorithms = tableaus::all_explicit,
+          class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace>
+Results<T, typename ExecSpace::memory_space> solve(
+    const ExecSpace& space, const System& system,
+    const DeviceBatch<T, typename ExecSpace::memory_space>& batch,
+    const IntegrationSettings& settings, const DriverSamples& drivers = {},
+    const EndState<T>* resume = nullptr) {
+  return Impl::solve_impl<T, typename ExecSpace::memory_space, Algorithms, Placements>(
+      space, system, batch, settings, drivers, resume, NoLog{}, {});
+}
+
+/// As `solve`, but the outputs land in host memory launch by launch (set
+/// `saves_per_chunk` to bound device memory; a batch larger than
+/// `device_memory_limit` runs in groups of systems), and `progress(saves
+/// done, total)` is called after each launch (with groups, saves done
+/// counts every group's share).
+template <class T, class Algorithms = tableaus::all_explicit,
+          class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace>
+Results<T, Kokkos::HostSpace> solve_to_host(const ExecSpace& space, const System& system,
+                                            const Batch& batch, const IntegrationSettings& settings,
+                                            const DriverSamples& drivers = {},
+                                            const std::function<void(int, int)>& progress = {},
+                                            const EndState<T>* resume = nullptr) {
+  return Impl::solve_impl<T, Kokkos::HostSpace, Algorithms, Placements>(
+      space, system, batch, settings, drivers, resume, NoLog{}, progress, /*streaming=*/true);
+}
+
+}  // namespace kobie
