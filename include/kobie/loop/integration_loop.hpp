@@ -176,9 +176,9 @@ struct IntegrationKernel {
   static constexpr bool implicit_step = Step::implicit;
   /// Rows of the statistics view this kernel writes: an explicit step's
   /// solver counters are zero, and are not stored per system in the
-  /// execution space's memory (its freshly allocated pages are touched by
-  /// the launch: 24 more bytes per system took about 5% of a Lorenz RK4 run
-  /// on the development machine); Results hold every row.
+  /// execution space's memory, whose freshly allocated pages each launch
+  /// touches first (docs/performance.md, *The Step concept and 64-bit
+  /// counters*); Results hold every row.
   static constexpr int device_stat_rows = implicit_step ? stat_rows : stat_jacobian_evals;
   using Loop = IntegrationLoop<System, Step, T>;
   using memory_space = typename ExecSpace::memory_space;
