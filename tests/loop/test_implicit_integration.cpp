@@ -134,6 +134,10 @@ TEST(TEST_CATEGORY, implicit_robertson_to_1e5_in_far_fewer_steps_than_dormand_pr
       Exec(), System{}, batch, d);
   for (std::int64_t sys = 0; sys < batch.size(); ++sys)
     EXPECT_EQ(dp.status(sys), kobie::status_max_steps) << dp.failure_summary();
+  EXPECT_EQ(dp.total(kobie::stat_jacobian_evals) + dp.total(kobie::stat_newton_iterations) +
+                dp.total(kobie::stat_linear_iterations),
+            0)
+      << "an explicit method's solver rows are zero";
   std::cout << "[ robertson] t = 1e5, rtol 1e-4, atol 1e-8: backward Euler at most " << most
             << " attempts per system (" << be.total(kobie::stat_accepted) << " accepted, "
             << be.total(kobie::stat_rejected) << " rejected, "
@@ -160,8 +164,10 @@ TEST(TEST_CATEGORY, implicit_robertson_at_t40_matches_the_reference_solution) {
 
 /// Runs the cubic batch with p = ps (adaptive or fixed steps).
 kobie::Results<double, typename Exec::memory_space> run_cubic(const std::vector<double>& ps,
-                                                              bool fixed) {
+                                                              bool fixed,
+                                                              int newton_max_iterations = 7) {
   auto s = backward_euler(2.0, 0.25, 0.25);
+  s.newton_max_iterations = newton_max_iterations;
   if (fixed) s.controller = "fixed";
   s.atol = s.rtol = 1e-6;
   const auto batch = Batch::grid<Cubic>({{"p", ps}});
@@ -334,6 +340,19 @@ TEST(TEST_CATEGORY, implicit_results_do_not_depend_on_placement_layout_or_backen
 #if defined(KOKKOS_ENABLE_SERIAL)
   if (host) same_as_base(run(Kokkos::Serial(), "default", "auto", 0), "Serial backend");
 #endif
+}
+
+// The Newton settings reach the step: p = 2 at h = 0.25 needs more than the
+// default 7 corrections (the system fails with fixed steps) and converges
+// with 20.
+TEST(TEST_CATEGORY, implicit_newton_iteration_limit_is_the_settings) {
+  const auto limited = run_cubic({2.0}, true);
+  EXPECT_NE(limited.status(0) & kobie::status_newton_max_iterations, 0)
+      << limited.failure_summary();
+  const auto enough = run_cubic({2.0}, true, 20);
+  EXPECT_EQ(enough.failures(), 0) << enough.failure_summary();
+  EXPECT_GT(enough.stats(kobie::stat_newton_iterations, 0), 7)
+      << "the step that failed with 7 took more";
 }
 
 }  // namespace

@@ -541,7 +541,7 @@ struct IntegrationKernel {
     const StepOutcome o =
         Step::attempt(step_memory(mem), t, h, l.y, y_new, rhs_of(e, p, dv), jac, e.cfg.tolerances,
                       e.cfg.newton, solver_log(e.log.lane(e.first_system + sys)));
-    const bool solved = o.status == status_ok;
+    const bool solved = !o.solver_failed();
     finite = true;
     if (solved) {
       Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
