@@ -17,12 +17,16 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <tuple>
 
 #include "lorenz_problem.hpp"
 
 namespace {
 
 using Exec = Kokkos::DefaultExecutionSpace;
+// The methods the rows below run (compiled in, and no others: compile time).
+using Methods = std::tuple<kobie::tableaus::ClassicalRK4, kobie::tableaus::DormandPrince54,
+                           kobie::tableaus::Tsitouras54>;
 
 template <class T>
 void BM_kobie_lorenz(benchmark::State& state, const char* algorithm, const char* controller,
@@ -56,7 +60,7 @@ void BM_kobie_lorenz(benchmark::State& state, const char* algorithm, const char*
   double steps = 0, end_to_end = 0;
   for (auto _ : state) {
     Exec().fence();
-    const auto r = kobie::solve<T>(Exec(), kobie::systems::Lorenz{}, inputs, s);
+    const auto r = kobie::solve<T, Methods>(Exec(), kobie::systems::Lorenz{}, inputs, s);
     state.SetIterationTime(r.kernel_seconds);
     end_to_end += r.wall_seconds;
     steps = double(r.total(kobie::stat_accepted) + r.total(kobie::stat_rejected));

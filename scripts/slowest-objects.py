@@ -4,11 +4,24 @@
     scripts/slowest-objects.py BUILD_DIR [COUNT]
 
 Prints the COUNT (default 10) longest build steps of the latest build of
-each output, in seconds, slowest first. The log keeps every build of the
-build directory, so an output built twice counts with its latest build.
+each output, in seconds, slowest first, and the sum over every output. The
+log keeps every build of the build directory, so an output built twice
+counts with its latest build, and an output the build no longer has (its
+source removed or renamed) is left out.
 """
 import os
+import subprocess
 import sys
+
+
+def current_outputs(build_dir):
+    """The outputs of the build's present graph (None: ninja cannot tell)."""
+    try:
+        out = subprocess.run(["ninja", "-C", build_dir, "-t", "targets", "all"],
+                             capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return {line.rsplit(":", 1)[0] for line in out.splitlines() if ":" in line}
 
 
 def main():
@@ -29,8 +42,12 @@ def main():
                 latest[output] = (end - start) / 1000.0
     except OSError as e:
         sys.exit(f"slowest-objects.py: error: cannot read {log}: {e.strerror}")
+    present = current_outputs(sys.argv[1])
+    if present is not None:
+        latest = {o: t for o, t in latest.items() if o in present}
     slowest = sorted(latest.items(), key=lambda item: -item[1])[:count]
-    print(f"the {len(slowest)} slowest of {len(latest)} build steps in {sys.argv[1]}:")
+    print(f"the {len(slowest)} slowest of {len(latest)} build steps in {sys.argv[1]} "
+          f"(all of them: {sum(latest.values()):.0f} s of compiler time):")
     for output, seconds in slowest:
         print(f"  {seconds:7.1f} s  {output}")
 

@@ -3,7 +3,10 @@
 #
 #   deps     provision Kokkos (host; CUDA too where nvcc exists) and packages
 #   host     build everything (Release, -Wall -Wextra -Werror) in build/host
-#            (it and the cuda stage print their 10 slowest objects):
+#            (it and the cuda stage print their 10 slowest objects); the
+#            command line with two methods, as in the cuda stage (the test
+#            binaries compile every method on every backend; scripts/run.sh
+#            builds the command line with all of them):
 #            C++17, except the Serial test binary and a copy of the library's
 #            sources, which compile as C++20 (KOBIE_TESTS_CXX20), so every
 #            test body and header is checked in both standards in one build
@@ -87,7 +90,7 @@ deps() {
 
 host() {
   cmake -S . -B build/host -G Ninja -DCMAKE_BUILD_TYPE=Release -DKOBIE_ENABLE_WERROR=ON \
-    "${host_kokkos[@]}" >/dev/null || return 1
+    -DKOBIE_CLI_ALGORITHMS="rk4;dormand-prince-54" "${host_kokkos[@]}" >/dev/null || return 1
   cmake --build build/host -j "$jobs" || return 1
   python3 scripts/slowest-objects.py build/host 10 || return 1
   # Prove the second standard: the Serial tests must have compiled as C++20.
@@ -120,7 +123,7 @@ cuda() {
   cmake --build build/cuda --target clean >/dev/null || return 1
   local targets
   targets=$(ninja -C build/cuda -t targets all | sed -n 's/^\(kobie[a-z0-9_]*\): phony$/\1/p' \
-              | grep -vx kobie_tests_serial) || return 1
+              | grep -vx kobie_tests_serial | grep -v "^kobie_cli_") || return 1
   # shellcheck disable=SC2086
   cmake --build build/cuda -j "$jobs" --target $targets || return 1
   python3 scripts/slowest-objects.py build/cuda 10 || return 1

@@ -6,6 +6,7 @@
 #include <Kokkos_Core.hpp>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace kobie_test {
@@ -30,5 +31,20 @@ template <class R>
 auto host_outputs(const R& r) {
   return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), r.outputs);
 }
+
+/// What the explicit test bodies name: `using namespace
+/// kobie_test::explicit_tests;`.
+namespace explicit_tests {
+using kobie::Batch;
+using kobie::IntegrationSettings;
+using kobie_test::host_outputs;
+using kobie_test::Riccati;
+namespace tab = kobie::tableaus;
+// Each test compiles only the methods it runs (compile time).
+using DopriRk4 = std::tuple<tab::DormandPrince54, tab::ClassicalRK4>;
+using Adaptive =
+    std::tuple<tab::Heun2, tab::BogackiShampine32, tab::DormandPrince54, tab::CashKarp54,
+               tab::Fehlberg45, tab::Tsitouras54, tab::Verner76, tab::DormandPrince853>;
+}  // namespace explicit_tests
 
 }  // namespace kobie_test

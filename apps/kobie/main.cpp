@@ -1,28 +1,49 @@
 // The kobie command-line program: integrates a batch of a built-in system.
 // Run with no arguments it integrates 4096 Lorenz systems (rho swept over
 // [0, 28]) for 10 time units with Dormand-Prince 5(4) and prints the report.
+//
+// The systems it holds come from cli_systems.inc, which apps/CMakeLists.txt
+// writes per program: `kobie` holds all of them, `kobie-<system>` one.
+#include <stdexcept>
+#include <string>
+
 #include "cli.hpp"
 
 namespace kobie_cli {
 
-int run_lorenz(const Options&);
-int run_decay(const Options&);
-int run_linear3(const Options&);
-int run_nonlinear3(const Options&);
-int run_three_chamber(const Options&);
-int run_van_der_pol(const Options&);
-int run_robertson(const Options&);
-int run_lorenz96(const Options&);
+// Each built system's runs, one per precision (run_<id>_<precision>.cpp).
+#define KOBIE_CLI_BUILT(name, id)       \
+  int run_##id##_float(const Options&); \
+  int run_##id##_double(const Options&);
+#define KOBIE_CLI_NOT_BUILT(name, id)
+#include "cli_systems.inc"
+#undef KOBIE_CLI_BUILT
+#undef KOBIE_CLI_NOT_BUILT
+
+namespace {
+/// The runner of a built-in system this program does not hold.
+[[maybe_unused]] SystemRunner not_built(const std::string& name) {
+  return [name](const Options&) -> int {
+    throw std::invalid_argument("--system: '" + name +
+                                "' is a built-in system that this program was built without; "
+                                "allowed: the systems it holds (--help), or scripts/run.sh "
+                                "--system " +
+                                name + ", which builds it");
+  };
+}
+}  // namespace
 
 const std::map<std::string, SystemRunner>& systems() {
-  static const std::map<std::string, SystemRunner> all = {{"lorenz", run_lorenz},
-                                                          {"decay", run_decay},
-                                                          {"linear3", run_linear3},
-                                                          {"nonlinear3", run_nonlinear3},
-                                                          {"three-chamber", run_three_chamber},
-                                                          {"van-der-pol", run_van_der_pol},
-                                                          {"robertson", run_robertson},
-                                                          {"lorenz96", run_lorenz96}};
+#define KOBIE_CLI_BUILT(name, id)                                                \
+  {name, [](const Options& o) {                                                  \
+     return o.precision == "float" ? run_##id##_float(o) : run_##id##_double(o); \
+   }},
+#define KOBIE_CLI_NOT_BUILT(name, id) {name, not_built(name)},
+  static const std::map<std::string, SystemRunner> all = {
+#include "cli_systems.inc"
+  };
+#undef KOBIE_CLI_BUILT
+#undef KOBIE_CLI_NOT_BUILT
   return all;
 }
 

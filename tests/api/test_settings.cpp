@@ -1,6 +1,6 @@
 // Test body (see backend_test.cpp.in): settings validation on its own,
 // without a launch (the bad-settings tests that go through `solve` are in
-// test_explicit_integration.cpp). Each case here was once accepted: a list
+// test_explicit_settings.cpp). Each case here was once accepted: a list
 // naming a variable twice wrote past the kernels' fixed-size lists, and a
 // count too large for an int was converted before its range check
 // (undefined behaviour).

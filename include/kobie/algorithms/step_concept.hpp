@@ -24,7 +24,10 @@
 ///   first-same-as-last derivative is kept only when accepted, and has the
 ///   host's fast paths (uniform fixed passes, SIMD packs, the lean loop);
 /// * `static constexpr bool fsal`: the step carries a derivative from one
-///   step to the next in its persistent-flagged buffer `fsal_rhs`.
+///   step to the next in its persistent-flagged buffer `fsal_rhs`;
+/// * `static constexpr bool adaptive`: the step has an error estimate. A
+///   step without one runs fixed steps only, and the loop compiles no
+///   adaptive form of it.
 ///
 /// `check_step<Step, System>()` states these with readable messages, the way
 /// `check_system` states a system's.
@@ -70,8 +73,8 @@ namespace Impl {
 template <class S, class = void>
 struct has_step_flags : std::false_type {};
 template <class S>
-struct has_step_flags<S, std::void_t<decltype(bool(S::implicit)), decltype(bool(S::fsal))>>
-    : std::true_type {};
+struct has_step_flags<S, std::void_t<decltype(bool(S::implicit)), decltype(bool(S::fsal)),
+                                     decltype(bool(S::adaptive))>> : std::true_type {};
 template <class S, class = void>
 struct has_component_name : std::false_type {};
 template <class S>
@@ -96,7 +99,8 @@ constexpr bool check_step() {
                 "a step is a registry component: it needs static component_name()");
   static_assert(Step::buffer_count >= 0, "a step declares buffer_count buffers");
   static_assert(Impl::has_step_flags<Step>::value,
-                "a step states `static constexpr bool implicit` and `fsal`");
+                "a step states `static constexpr bool implicit`, `fsal` and `adaptive` (it has "
+                "an error estimate, so adaptive controllers may drive it)");
   static_assert(Step::n == System::n_states, "a step works on the system's n_states states");
   static_assert(!(Step::implicit && Step::fsal),
                 "an implicit step carries no first-same-as-last derivative");

@@ -798,16 +798,22 @@ struct IntegrationKernel {
     }
   }
 
-  /// Host, fixed steps, the usual case: every active lane of the team stands
-  /// at the same time with the same step (they started together, and fixed
-  /// steps keep them together). The step times are then the same for all of
-  /// them and are computed once, in scalar code, and each pass over the
-  /// lanes is the step itself: no per-lane clock, landing or controller
-  /// arithmetic, all in the state's own precision. Clocks (and, for a lane
-  /// that fails, the time and step of its failing attempt) are settled after
-  /// the segment to exactly what `advance` would have left: results are
-  /// bitwise those of the per-lane passes (tested). Attempts that could
-  /// reach max_steps, or a step that would stagnate, are left to `advance`.
+  /// Host, fixed steps, the usual case: every lane of the team is active and
+  /// stands at the same time with the same step (they started together, and
+  /// fixed steps keep them together). The step times are then the same for
+  /// all of them and are computed once, in scalar code, and each pass over
+  /// the lanes is the step itself: no per-lane clock, landing, status or
+  /// controller arithmetic, and no check of the proposals, all in the state's
+  /// own precision. Clocks and counters are settled after the segment to
+  /// exactly what `advance` would have left: results are bitwise those of
+  /// the per-lane passes (tested).
+  ///
+  /// Everything else is `advance`'s, lane by lane (this returns false with
+  /// every lane settled where it left it): a team with an inactive (failed)
+  /// lane, a block of lanes that ends a chunk with a non-finite state (undone
+  /// to the chunk's start, so that `advance` fails each lane at exactly its
+  /// step), attempts that could reach max_steps, and a step that would
+  /// stagnate. So the method's stages are compiled here once, unchecked.
   /// Returns whether every lane is done with the segment.
   template <SliceLayoutKnown Known>
   KOBIE_HOST_NOINLINE bool advance_uniform_fixed(char* shared, std::int64_t first, int count,
@@ -828,34 +834,23 @@ struct IntegrationKernel {
       return pack_memory<Placement, vector_passes, Loop, decltype(width)::value>(tbl, ctx);
     };
 #endif
-    // Are the active lanes together, and how many attempts may they make?
-    bool was_active[max_lanes];
-    std::int64_t accepted_before[max_lanes];
-    // Lanes that take part and have not failed. (Integers of the state's
-    // width: a flag of another width, the int32 status word among float64
-    // lanes, makes GCC convert every mask through integer vectors.)
-    using LaneFlag = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
-    LaneFlag alive[max_lanes];
+    // Are all lanes active and together, and how many attempts may they make?
     double t = 0.0, dt = 0.0;
-    bool any = false, all = true;
+    int n_active = 0;
     std::int64_t most_attempts = 0;
     for (int lane = 0; lane < count; ++lane) {
-      const auto mem = lane_of(lane);
-      const auto l = lane_buffers(mem);
-      was_active[lane] = active(l, target);
-      alive[lane] = LaneFlag(was_active[lane]);
-      accepted_before[lane] = l.counters[Loop::c_accepted];
-      all = all && was_active[lane];
-      if (!was_active[lane]) continue;
-      if (any && (double(l.clock[0]) != t || double(l.clock[1]) != dt)) return false;
+      const auto l = lane_buffers(lane_of(lane));
+      if (!active(l, target)) continue;
+      if (n_active > 0 && (double(l.clock[0]) != t || double(l.clock[1]) != dt)) return false;
       t = l.clock[0];
       dt = l.clock[1];
-      any = true;
+      ++n_active;
       const std::int64_t attempts =
           std::int64_t(l.counters[Loop::c_accepted]) + l.counters[Loop::c_rejected];
       most_attempts = attempts > most_attempts ? attempts : most_attempts;
     }
-    if (!any) return true;
+    if (n_active == 0) return true;
+    if (n_active < count) return false;
     // The step sequence `advance` takes: from (t, dt) the attempt h and, if
     // accepted, the next t and dt. False: the step would stagnate.
     auto step_from = [target](double& ts, double& dts, double& h) {
@@ -867,21 +862,17 @@ struct IntegrationKernel {
       dts = land && h < dts ? dts : h;
       return true;
     };
-    const double t_start = t, dt_start = dt;
     std::int64_t budget = e.cfg.max_steps - most_attempts - 1;  // never reach max_steps here
     // The passes touch only states (and the FSAL derivative): counters are
-    // settled from the number of passes, a failing lane's at its pass.
-    constexpr int evals_per_attempt = Step::rhs_evals_per_attempt;
+    // settled from the number of passes.
     int passes = 0;
-    // One step of lanes [lo, hi). Checked: a lane whose proposal is not
-    // finite fails there and keeps its state, as in `advance`. Unchecked:
-    // every lane takes its proposal (all lanes alive, see below); a large
-    // system that allows it steps its lanes as packs of W, the rest one by one.
-    auto pass = [&](double h, auto checked, int lo, int hi) KOBIE_INLINE_LAMBDA {
-      constexpr bool check = decltype(checked)::value;
+    // One step of lanes [lo, hi), every lane taking its proposal; a large
+    // system that allows it steps its lanes as packs of W, the rest one by
+    // one.
+    auto pass = [&](double h, int lo, int hi) KOBIE_INLINE_LAMBDA {
       int lane_begin = lo;
 #if KOBIE_SIMD_PACKS  // (nvcc instantiates discarded branches of this lambda)
-      if constexpr (!check && use_packs) {
+      if constexpr (use_packs) {
         constexpr int W = Impl::pack_width<T>;
         lane_begin = hi - (hi - lo) % W;
         for (int lane = lo; lane < lane_begin; lane += W) {
@@ -899,56 +890,26 @@ struct IntegrationKernel {
         }
       }
 #endif
-      // (an OR of integers: a floating-point sum would be added up lane by
-      // lane, in order)
-      LaneFlag failures = 0;
       KOBIE_VECTOR_HOT_LOOP
       for (int lane = lane_begin; lane < hi; ++lane) {
         const auto mem = lane_of(lane);
         auto l = lane_buffers(mem);
-        const bool act = !check || alive[lane] != 0;
         const auto p = parameters_of(e, mem, first + lane);
         auto dv = mem.template get<Loop::driver_values>();
         auto y_new = mem.template get<Loop::proposal>();
-        bool finite = true;
-        auto decide = [&](double) KOBIE_INLINE_LAMBDA {
-          if constexpr (check) {
-            Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
-              finite = finite & bool(Impl::isfinite(y_new[i]));
-            });
-          }
-          return finite & act;
-        };
         int evals = 0;
-        const bool accept = Step::template attempt<true>(step_memory(mem), t, h, l.y, y_new, l.fsal,
-                                                         rhs_of(e, p, dv), e.cfg.tolerances, decide,
-                                                         evals, NoLog{});
-        Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
-          l.y[i] = Impl::select(accept, T(y_new[i]), T(l.y[i]));
-        });
-        if constexpr (check) {
-          alive[lane] = LaneFlag(accept);
-          failures |= LaneFlag(act & !accept);
-        }
-      }
-      if (check && failures != 0) {
-        // Rare: the lanes that failed in this pass stop here, as in `advance`.
-        for (int lane = lo; lane < hi; ++lane) {
-          auto l = lane_buffers(lane_of(lane));
-          if (!was_active[lane] || alive[lane] != 0 || l.counters[Loop::c_status] != 0) continue;
-          l.counters[Loop::c_status] |= int(status_nonfinite_state);
-          l.counters[Loop::c_accepted] += passes;
-          l.counters[Loop::c_rejected] += 1;
-          l.counters[Loop::c_evals] += evals_per_attempt * (passes + 1);
-        }
+        Step::template attempt<true>(
+            step_memory(mem), t, h, l.y, y_new, l.fsal, rhs_of(e, p, dv), e.cfg.tolerances,
+            [](const auto&) { return true; }, evals, NoLog{});
+        Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { l.y[i] = y_new[i]; });
       }
     };
     // The next step of the sequence, as one pass over lanes [lo, hi). False
     // (and nothing done): the step would stagnate.
-    auto step = [&](auto checked, int lo, int hi) KOBIE_INLINE_LAMBDA {
+    auto step = [&](int lo, int hi) KOBIE_INLINE_LAMBDA {
       double t_next = t, dt_next = dt, h;
       if (!step_from(t_next, dt_next, h)) return false;
-      pass(h, checked, lo, hi);
+      pass(h, lo, hi);
       ++passes;
       t = t_next;
       dt = dt_next;
@@ -956,31 +917,31 @@ struct IntegrationKernel {
       return true;
     };
     // Checking every proposal costs about a third of a Lorenz RK4 pass. The
-    // check is therefore made once per `chunk_passes` unchecked passes, on
-    // the states: a state that was not finite after some step of the chunk
-    // is still not finite at its end, because every step adds to it
-    // (y + h sum b_j k_j: inf + x and NaN + x are never finite). The chunk
-    // runs block by block of lanes, each block from a copy of its states
-    // (and FSAL derivatives): all lanes when the copy holds them, else as
-    // many as it holds, a multiple of the pack width (the same steps for
-    // every block, so the same bits). A block that ends with a non-finite
-    // state is undone from its copy and replayed checked, which fails each
-    // lane at exactly its step; the team checks every pass from then on.
-    // Unchecked chunks need every lane to take part.
+    // check is therefore made once per `chunk_passes` passes, on the states:
+    // a state that was not finite after some step of the chunk is still not
+    // finite at its end, because every step adds to it (y + h sum b_j k_j:
+    // inf + x and NaN + x are never finite). The chunk runs block by block
+    // of lanes, each block from a copy of its states (and FSAL derivatives):
+    // all lanes when the copy holds them, else as many as it holds, a
+    // multiple of the pack width (the same steps for every block, so the
+    // same bits). A block that ends with a non-finite state is undone from
+    // its copy and left, with the chunk's start as its clock, to `advance`.
     constexpr int chunk_passes = 16;
     constexpr int copy_capacity = 8192;  // elements of T (64 KiB of float64)
     constexpr int copied = Step::fsal ? 2 * n : n;
     constexpr int block_quantum = use_packs ? Impl::pack_width<T> : 1;
     constexpr int block_fit = copy_capacity / copied / block_quantum * block_quantum;
     const int block = count <= copy_capacity / copied ? count : block_fit;
+    if (block < 1) return false;
     T copy[copy_capacity];
-    bool checked = !all || block < 1;
-    bool stalled = false;
-    while (t != target && budget > 0 && !stalled) {
-      if (checked) {
-        stalled = !step(std::true_type{}, 0, count);
-        continue;
-      }
+    // (Integers of the state's width: a flag of another width makes GCC
+    // convert every mask through integer vectors.)
+    using LaneFlag = std::conditional_t<sizeof(T) == 8, std::int64_t, std::int32_t>;
+    LaneFlag undone[max_lanes];
+    bool any_undone = false, stalled = false;
+    double t_undone = 0.0, dt_undone = 0.0;
+    int passes_undone = 0;
+    while (t != target && budget > 0 && !stalled && !any_undone) {
       const double t_chunk = t, dt_chunk = dt;
       const std::int64_t budget_chunk = budget;
       const int passes_chunk = passes;
@@ -994,6 +955,7 @@ struct IntegrationKernel {
         KOBIE_VECTOR_LOOP
         for (int lane = lo; lane < hi; ++lane) {
           const auto l = lane_buffers(lane_of(lane));
+          undone[lane] = 0;
           Impl::for_n<n>([&](const int i)
                              KOBIE_INLINE_LAMBDA { copy[i * m + lane - lo] = T(l.y[i]); });
           if constexpr (Step::fsal) {
@@ -1003,7 +965,7 @@ struct IntegrationKernel {
           }
         }
         for (int k = 0; k < chunk_passes && t != target && budget > 0 && !stalled; ++k)
-          stalled = !step(std::false_type{}, lo, hi);
+          stalled = !step(lo, hi);
         // (not `omp simd`: the OR is a reduction, which it would need declared)
         LaneFlag bad = 0;
         KOBIE_VECTOR_HOT_LOOP
@@ -1017,6 +979,7 @@ struct IntegrationKernel {
         KOBIE_VECTOR_LOOP
         for (int lane = lo; lane < hi; ++lane) {
           auto l = lane_buffers(lane_of(lane));
+          undone[lane] = 1;
           Impl::for_n<n>([&](const int i)
                              KOBIE_INLINE_LAMBDA { l.y[i] = copy[i * m + lane - lo]; });
           if constexpr (Step::fsal) {
@@ -1024,39 +987,24 @@ struct IntegrationKernel {
                                KOBIE_INLINE_LAMBDA { l.fsal[i] = copy[(n + i) * m + lane - lo]; });
           }
         }
-        t = t_chunk;
-        dt = dt_chunk;
-        budget = budget_chunk;
-        passes = passes_chunk;
-        stalled = false;
-        for (int k = 0; k < chunk_passes && t != target && budget > 0 && !stalled; ++k)
-          stalled = !step(std::true_type{}, lo, hi);
-        checked = true;
+        any_undone = true;
+        t_undone = t_chunk;
+        dt_undone = dt_chunk;
+        passes_undone = passes_chunk;
       }
     }
-    // Settle the counters and clocks of the lanes that took part.
+    // Settle the counters and clocks: an undone lane at its chunk's start,
+    // every other one where the passes left it.
     for (int lane = 0; lane < count; ++lane) {
-      if (!was_active[lane]) continue;
-      const auto mem = lane_of(lane);
-      auto l = lane_buffers(mem);
-      if (l.counters[Loop::c_status] == 0) {
-        l.counters[Loop::c_accepted] += passes;
-        l.counters[Loop::c_evals] += evals_per_attempt * passes;
-        l.clock[0] = t;
-        l.clock[1] = dt;
-        continue;
-      }
-      // Failed: it stays where its failing attempt started, that attempt's
-      // step as its dt (replayed: the attempt after its last accepted one).
-      double ts = t_start, dts = dt_start, h = 0.0;
-      const std::int64_t accepted = l.counters[Loop::c_accepted] - accepted_before[lane];
-      for (std::int64_t s = 0; s < accepted; ++s) step_from(ts, dts, h);
-      double t_fail = ts, dt_fail = dts;
-      step_from(t_fail, dt_fail, h);
-      l.clock[0] = ts;
-      l.clock[1] = h;
+      auto l = lane_buffers(lane_of(lane));
+      const bool back = any_undone && undone[lane] != 0;
+      const int taken = back ? passes_undone : passes;
+      l.counters[Loop::c_accepted] += taken;
+      l.counters[Loop::c_evals] += Step::rhs_evals_per_attempt * taken;
+      l.clock[0] = back ? t_undone : t;
+      l.clock[1] = back ? dt_undone : dt;
     }
-    return t == target;
+    return t == target && !any_undone;
   }
 
 #if KOBIE_SIMD_PACKS
@@ -1144,6 +1092,45 @@ struct IntegrationKernel {
   }
 #endif
 
+  /// Host, adaptive steps: one attempt of every lane [0, count) towards
+  /// `target` (one SIMD loop over the lanes, or `attempt_packs`), leaving in
+  /// at_* what `settle` reads (flags: bit 1 active, 2 eligible, 3 accepted,
+  /// 4 landing). Returns how many lanes are still short of `target`. Out of
+  /// line, with everything it reads copied into locals first (see Env): the
+  /// shape GCC vectorises, and one copy of the method's stages for both
+  /// forms of the controller (`advance_segment`).
+  template <SliceLayoutKnown Known>
+  KOBIE_HOST_NOINLINE int attempt_pass(char* shared, std::int64_t first, int count, double target,
+                                       double* at_t, double* at_h, double* at_err_sq,
+                                       int* at_flags) const {
+#if KOBIE_SIMD_PACKS  // (nvcc instantiates discarded branches)
+    if constexpr (use_adaptive_packs && Known == SliceLayoutKnown::interleaved &&
+                  std::is_same<Log, NoLog>::value)
+      return attempt_packs(shared, first, count, target, at_t, at_h, at_err_sq, at_flags);
+#endif
+    const Env e = env();
+    const AllocatorTable<Loop> tbl = table;
+    const int lanes = plan.lanes_per_team;
+    char* const pers = persistent;
+    int still = 0;
+    KOBIE_VECTOR_HOT_LOOP
+    for (int lane = 0; lane < count; ++lane) {
+      const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
+      const auto mem = root_memory<Placement, vector_passes, Loop, Known>(tbl, ctx);
+      auto l = lane_buffers(mem);
+      const Attempted a = attempt<false>(e, mem, l, first + lane, target);
+      at_t[lane] = a.t;
+      at_h[lane] = a.h;
+      at_err_sq[lane] = a.err_sq;
+      // (bit 0 unused: GCC turns (x & 1) != 0 into a conversion to bool,
+      // which it does not vectorise)
+      at_flags[lane] =
+          int(a.act) << 1 | int(a.eligible) << 2 | int(a.accept) << 3 | int(a.land) << 4;
+      still += a.still ? 1 : 0;
+    }
+    return still;
+  }
+
   /// Host: advances lanes [0, count) of a team to `target`, one attempted
   /// step per pass, each pass one vectorised loop over the lanes, until none
   /// is short of it. Out of line on purpose, with everything it reads copied
@@ -1158,18 +1145,15 @@ struct IntegrationKernel {
       constexpr SliceLayoutKnown known = decltype(layout)::value;
       constexpr bool known_fixed = decltype(fixed)::value;
       constexpr Prediction p = decltype(prediction)::value;
-      if constexpr (known_fixed && known == SliceLayoutKnown::interleaved &&
-                    std::is_same<Log, NoLog>::value && !implicit_step) {
-        if (advance_uniform_fixed<known>(shared, first, count, target)) return;
-      }
       auto memory_of = [&](int lane) KOBIE_INLINE_LAMBDA {
         const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
         return root_memory<Placement, vector_passes, Loop, known>(tbl, ctx);
       };
       if constexpr (known_fixed && known == SliceLayoutKnown::at_run_time &&
                     n > Impl::unroll_limit && std::is_same<Log, NoLog>::value && !implicit_step) {
-        // The lanes of a large system in contiguous slices do not vectorise
-        // across lanes (its loops over states stay loops): each runs its
+        // The lanes of a large system in contiguous slices (or left by the
+        // uniform passes) do not vectorise across lanes (its loops over
+        // states stay loops): each runs its
         // steps alone, the full ones in the lean loop, as a CUDA thread does
         // (Lorenz-96 RK4: 0.92 of the passes' time). A small system keeps
         // the passes, whose lanes side by side hide each other's latency
@@ -1186,36 +1170,19 @@ struct IntegrationKernel {
       int still;
       if constexpr (!known_fixed) {
         // Adaptive steps: each pass is two SIMD loops over the lanes, the
-        // attempt and then the controller. Fused, the controller's constants
-        // and temporaries push the stage values out of the vector registers
-        // (about 8% slower on the Lorenz Dormand-Prince benchmark). Between the two loops
-        // each lane's `Attempted` waits in these arrays (the driver's own
-        // bookkeeping, like a loop counter: nothing a placement could move).
+        // attempt (`attempt_pass`, out of line: one copy of the method's
+        // stages serves every controller) and then the controller. Fused,
+        // the controller's constants and temporaries push the stage values
+        // out of the vector registers (about 8% slower on the Lorenz
+        // Dormand-Prince benchmark). Between the two loops each lane's
+        // `Attempted` waits in these arrays (the driver's own bookkeeping,
+        // like a loop counter: nothing a placement could move).
         // (count <= max_host_lanes: run_solve's launch plans keep to it)
         double at_t[max_host_lanes], at_h[max_host_lanes], at_err_sq[max_host_lanes];
         int at_flags[max_host_lanes];
         do {
-          still = 0;
-#if KOBIE_SIMD_PACKS  // (nvcc instantiates discarded branches of this lambda)
-          if constexpr (use_adaptive_packs && known == SliceLayoutKnown::interleaved &&
-                        std::is_same<Log, NoLog>::value) {
-            still = attempt_packs(shared, first, count, target, at_t, at_h, at_err_sq, at_flags);
-          } else
-#endif
-            KOBIE_VECTOR_HOT_LOOP
-          for (int lane = 0; lane < count; ++lane) {
-            const auto mem = memory_of(lane);
-            auto l = lane_buffers(mem);
-            const Attempted a = attempt<false>(e, mem, l, first + lane, target);
-            at_t[lane] = a.t;
-            at_h[lane] = a.h;
-            at_err_sq[lane] = a.err_sq;
-            // (bit 0 unused: GCC turns (x & 1) != 0 into a conversion to
-            // bool, which it does not vectorise)
-            at_flags[lane] =
-                int(a.act) << 1 | int(a.eligible) << 2 | int(a.accept) << 3 | int(a.land) << 4;
-            still += a.still ? 1 : 0;
-          }
+          still =
+              attempt_pass<known>(shared, first, count, target, at_t, at_h, at_err_sq, at_flags);
           KOBIE_VECTOR_HOT_LOOP
           for (int lane = 0; lane < count; ++lane) {
             auto l = lane_buffers(memory_of(lane));
@@ -1237,27 +1204,42 @@ struct IntegrationKernel {
         } while (still > 0);
       }
     };
-    // Interleaved slices (the default) with a constant lane step: one SIMD
-    // loop, compiled apart for fixed steps (no controller arithmetic), for
-    // the predictive controller and for the other adaptive ones (no
-    // predictive term); contiguous slices through the run-time formula, per
-    // lane, also compiled apart for fixed steps (which take the fixed-step
-    // form of the ERK sums, ErkStep::attempt<FixedStep>, on every path).
+    // Fixed steps: the uniform passes where the lanes allow them
+    // (interleaved slices), the rest lane by lane through the run-time
+    // slice formula (`advance`, or the lean loop for a large system; both
+    // take the fixed-step form of the ERK sums, ErkStep::attempt<FixedStep>,
+    // as the uniform passes do). Adaptive steps: interleaved slices (the
+    // default) with a constant lane step, one SIMD loop per attempt
+    // (`attempt_pass`) and one per controller form (with the predictive
+    // term, without it); contiguous slices through the run-time formula. A
+    // method without an error estimate (`Step::adaptive` false) runs fixed
+    // steps only (validation refuses another controller for it), so its
+    // adaptive forms are not compiled. A host kernel thus holds the
+    // method's stages four times (twice without an error estimate): the
+    // uniform pass, per-lane fixed, and per-lane adaptive in each slice
+    // form; a system larger than unroll_limit adds the lean loop, and SIMD
+    // packs a pack body to each of the uniform and the adaptive passes
+    // (docs/ARCHITECTURE.md, *Compile time*).
     using interleaved = std::integral_constant<SliceLayoutKnown, SliceLayoutKnown::interleaved>;
     using run_time = std::integral_constant<SliceLayoutKnown, SliceLayoutKnown::at_run_time>;
     using any = std::integral_constant<Prediction, Prediction::any>;
     using never = std::integral_constant<Prediction, Prediction::never>;
-    if (tbl.shared_layout != SharedSliceLayout::interleaved) {
-      if (e.cfg.controller.fixed)
-        segment(run_time{}, std::true_type{}, never{});
-      else
-        segment(run_time{}, std::false_type{}, any{});
-    } else if (e.cfg.controller.fixed)
-      segment(interleaved{}, std::true_type{}, never{});
+    auto adaptive = [&](auto layout, auto prediction) KOBIE_INLINE_LAMBDA {
+      if constexpr (Step::adaptive) segment(layout, std::false_type{}, prediction);
+    };
+    if (!Step::adaptive || e.cfg.controller.fixed) {
+      if constexpr (std::is_same<Log, NoLog>::value && !implicit_step) {
+        if (tbl.shared_layout == SharedSliceLayout::interleaved &&
+            advance_uniform_fixed<SliceLayoutKnown::interleaved>(shared, first, count, target))
+          return;
+      }
+      segment(run_time{}, std::true_type{}, never{});
+    } else if (tbl.shared_layout != SharedSliceLayout::interleaved)
+      adaptive(run_time{}, any{});
     else if (e.cfg.controller.predictive)
-      segment(interleaved{}, std::false_type{}, any{});
+      adaptive(interleaved{}, any{});
     else
-      segment(interleaved{}, std::false_type{}, never{});
+      adaptive(interleaved{}, never{});
   }
 
   KOKKOS_FORCEINLINE_FUNCTION void operator()(const member_type& team) const {
@@ -1318,9 +1300,9 @@ struct IntegrationKernel {
           end(mem, l, sys);
         });
       };
-      if (e.cfg.controller.fixed)
+      if (!Step::adaptive || e.cfg.controller.fixed)
         run(std::true_type{});
-      else
+      else if constexpr (Step::adaptive)
         run(std::false_type{});
     }
   }

@@ -146,6 +146,9 @@ struct ErkStep {
   /// for FSAL tableaus.
   static constexpr bool implicit = false;
   static constexpr bool fsal = Tab::fsal;
+  /// Whether the tableau has an error estimate, which adaptive controllers
+  /// need (without one, fixed steps only).
+  static constexpr bool adaptive = tableaus::controller_order<Tab>() > 0;
 
   static const char* component_name() { return "step"; }
   enum : int { stage_rhs, stage_input, error_estimate, fsal_rhs, buffer_count };

@@ -63,6 +63,7 @@ struct BackwardEulerStep {
   /// The Step concept (kobie/algorithms/step_concept.hpp).
   static constexpr bool implicit = true;
   static constexpr bool fsal = false;
+  static constexpr bool adaptive = true;  ///< (its predictor-based error estimate)
   using NewtonSolver = Newton<n, T, Linear>;
   using children = ComponentList<NewtonSolver>;
 
