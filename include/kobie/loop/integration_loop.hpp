@@ -1092,45 +1092,6 @@ struct IntegrationKernel {
   }
 #endif
 
-  /// Host, adaptive steps: one attempt of every lane [0, count) towards
-  /// `target` (one SIMD loop over the lanes, or `attempt_packs`), leaving in
-  /// at_* what `settle` reads (flags: bit 1 active, 2 eligible, 3 accepted,
-  /// 4 landing). Returns how many lanes are still short of `target`. Out of
-  /// line, with everything it reads copied into locals first (see Env): the
-  /// shape GCC vectorises, and one copy of the method's stages for both
-  /// forms of the controller (`advance_segment`).
-  template <SliceLayoutKnown Known>
-  KOBIE_HOST_NOINLINE int attempt_pass(char* shared, std::int64_t first, int count, double target,
-                                       double* at_t, double* at_h, double* at_err_sq,
-                                       int* at_flags) const {
-#if KOBIE_SIMD_PACKS  // (nvcc instantiates discarded branches)
-    if constexpr (use_adaptive_packs && Known == SliceLayoutKnown::interleaved &&
-                  std::is_same<Log, NoLog>::value)
-      return attempt_packs(shared, first, count, target, at_t, at_h, at_err_sq, at_flags);
-#endif
-    const Env e = env();
-    const AllocatorTable<Loop> tbl = table;
-    const int lanes = plan.lanes_per_team;
-    char* const pers = persistent;
-    int still = 0;
-    KOBIE_VECTOR_HOT_LOOP
-    for (int lane = 0; lane < count; ++lane) {
-      const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
-      const auto mem = root_memory<Placement, vector_passes, Loop, Known>(tbl, ctx);
-      auto l = lane_buffers(mem);
-      const Attempted a = attempt<false>(e, mem, l, first + lane, target);
-      at_t[lane] = a.t;
-      at_h[lane] = a.h;
-      at_err_sq[lane] = a.err_sq;
-      // (bit 0 unused: GCC turns (x & 1) != 0 into a conversion to bool,
-      // which it does not vectorise)
-      at_flags[lane] =
-          int(a.act) << 1 | int(a.eligible) << 2 | int(a.accept) << 3 | int(a.land) << 4;
-      still += a.still ? 1 : 0;
-    }
-    return still;
-  }
-
   /// Host: advances lanes [0, count) of a team to `target`, one attempted
   /// step per pass, each pass one vectorised loop over the lanes, until none
   /// is short of it. Out of line on purpose, with everything it reads copied
@@ -1170,27 +1131,58 @@ struct IntegrationKernel {
       int still;
       if constexpr (!known_fixed) {
         // Adaptive steps: each pass is two SIMD loops over the lanes, the
-        // attempt (`attempt_pass`, out of line: one copy of the method's
-        // stages serves every controller) and then the controller. Fused,
-        // the controller's constants and temporaries push the stage values
-        // out of the vector registers (about 8% slower on the Lorenz
-        // Dormand-Prince benchmark). Between the two loops each lane's
+        // attempt and then the controller. Fused, the controller's constants
+        // and temporaries push the stage values out of the vector registers
+        // (about 8% slower on the Lorenz Dormand-Prince benchmark). The
+        // controller's loop is compiled twice, with and without the
+        // predictive term (a third of its arithmetic; the predictive form
+        // for every controller cost 13 to 17% there), the attempt's, with
+        // the method's stages, once. Between the two loops each lane's
         // `Attempted` waits in these arrays (the driver's own bookkeeping,
         // like a loop counter: nothing a placement could move).
         // (count <= max_host_lanes: run_solve's launch plans keep to it)
         double at_t[max_host_lanes], at_h[max_host_lanes], at_err_sq[max_host_lanes];
         int at_flags[max_host_lanes];
-        do {
-          still =
-              attempt_pass<known>(shared, first, count, target, at_t, at_h, at_err_sq, at_flags);
+        auto settle_all = [&](auto controller_form) KOBIE_INLINE_LAMBDA {
+          constexpr Prediction form = decltype(controller_form)::value;
           KOBIE_VECTOR_HOT_LOOP
           for (int lane = 0; lane < count; ++lane) {
             auto l = lane_buffers(memory_of(lane));
             const int flags = at_flags[lane];
-            settle<false, p>(e, l, first + lane, at_t[lane], at_h[lane], at_err_sq[lane],
-                             (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0,
-                             (flags & 16) != 0);
+            settle<false, form>(e, l, first + lane, at_t[lane], at_h[lane], at_err_sq[lane],
+                                (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0,
+                                (flags & 16) != 0);
           }
+        };
+        // (contiguous slices: the predictive form for every controller)
+        const bool predictive =
+            known != SliceLayoutKnown::interleaved || e.cfg.controller.predictive;
+        do {
+          still = 0;
+#if KOBIE_SIMD_PACKS  // (nvcc instantiates discarded branches of this lambda)
+          if constexpr (use_adaptive_packs && known == SliceLayoutKnown::interleaved &&
+                        std::is_same<Log, NoLog>::value) {
+            still = attempt_packs(shared, first, count, target, at_t, at_h, at_err_sq, at_flags);
+          } else
+#endif
+            KOBIE_VECTOR_HOT_LOOP
+          for (int lane = 0; lane < count; ++lane) {
+            const auto mem = memory_of(lane);
+            auto l = lane_buffers(mem);
+            const Attempted a = attempt<false>(e, mem, l, first + lane, target);
+            at_t[lane] = a.t;
+            at_h[lane] = a.h;
+            at_err_sq[lane] = a.err_sq;
+            // (bit 0 unused: GCC turns (x & 1) != 0 into a conversion to
+            // bool, which it does not vectorise)
+            at_flags[lane] =
+                int(a.act) << 1 | int(a.eligible) << 2 | int(a.accept) << 3 | int(a.land) << 4;
+            still += a.still ? 1 : 0;
+          }
+          if (predictive)
+            settle_all(std::integral_constant<Prediction, Prediction::any>{});
+          else
+            settle_all(std::integral_constant<Prediction, Prediction::never>{});
         } while (still > 0);
       } else {
         do {
@@ -1209,9 +1201,9 @@ struct IntegrationKernel {
     // slice formula (`advance`, or the lean loop for a large system; both
     // take the fixed-step form of the ERK sums, ErkStep::attempt<FixedStep>,
     // as the uniform passes do). Adaptive steps: interleaved slices (the
-    // default) with a constant lane step, one SIMD loop per attempt
-    // (`attempt_pass`) and one per controller form (with the predictive
-    // term, without it); contiguous slices through the run-time formula. A
+    // default) with a constant lane step, one SIMD loop for the attempt and
+    // one per controller form (with the predictive term, without it);
+    // contiguous slices through the run-time formula. A
     // method without an error estimate (`Step::adaptive` false) runs fixed
     // steps only (validation refuses another controller for it), so its
     // adaptive forms are not compiled. A host kernel thus holds the
@@ -1224,8 +1216,8 @@ struct IntegrationKernel {
     using run_time = std::integral_constant<SliceLayoutKnown, SliceLayoutKnown::at_run_time>;
     using any = std::integral_constant<Prediction, Prediction::any>;
     using never = std::integral_constant<Prediction, Prediction::never>;
-    auto adaptive = [&](auto layout, auto prediction) KOBIE_INLINE_LAMBDA {
-      if constexpr (Step::adaptive) segment(layout, std::false_type{}, prediction);
+    auto adaptive = [&](auto layout) KOBIE_INLINE_LAMBDA {
+      if constexpr (Step::adaptive) segment(layout, std::false_type{}, any{});
     };
     if (!Step::adaptive || e.cfg.controller.fixed) {
       if constexpr (std::is_same<Log, NoLog>::value && !implicit_step) {
@@ -1235,11 +1227,9 @@ struct IntegrationKernel {
       }
       segment(run_time{}, std::true_type{}, never{});
     } else if (tbl.shared_layout != SharedSliceLayout::interleaved)
-      adaptive(run_time{}, any{});
-    else if (e.cfg.controller.predictive)
-      adaptive(interleaved{}, any{});
+      adaptive(run_time{});
     else
-      adaptive(interleaved{}, never{});
+      adaptive(interleaved{});
   }
 
   KOKKOS_FORCEINLINE_FUNCTION void operator()(const member_type& team) const {
