@@ -23,8 +23,8 @@
 //                     512; CUDA: threads per block, 32 to 1024)
 // Every variant's end states are checked against the default's (within
 // 1e-12 relative) outside the timed region: a wrong variant never looks fast.
-// (this object: lorenz_rk4 and the Lorenz-96 workloads; placement_moves.cpp:
-// lorenz_dopri5)
+// (this object: lorenz_rk4 and lorenz96_rk4; placement_moves.cpp:
+// lorenz_dopri5; placement_lorenz96.cpp: lorenz96_dopri5)
 #include "placement_sweeps.hpp"
 
 namespace {
@@ -53,15 +53,6 @@ const bool registered = kobie_bench::at_start([] {
     register_workload<System, tab::ClassicalRK4, Basic>(
         {"lorenz96_rk4", batch, settings("rk4", t_end, 1e-3, 1e-6)},
         {"default", "all-local", "all-shared"});
-    using Tab = tab::DormandPrince54;
-    using Step = kobie::ErkStep<Tab, System, double>;
-    using Large = kobie::PlacementList<kobie::DefaultPlacement, kobie::AllLocal, kobie::AllShared,
-                                       Move<Step, Step::stage_rhs, Location::local>,
-                                       Move<Step, Step::stage_rhs, Location::persistent>>;
-    register_workload<System, Tab, Large>(
-        {"lorenz96_dopri5", batch, settings("dormand-prince-54", t_end, 1e-3, 1e-6)},
-        {"default", "all-local", "all-shared", "default+step/stage_rhs=local",
-         "default+step/stage_rhs=persistent"});
   }
 });
 

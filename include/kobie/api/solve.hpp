@@ -11,6 +11,7 @@
 
 #include <kobie/algorithms/explicit/tableaus.hpp>
 #include <kobie/api/settings.hpp>
+#include <kobie/api/working_set.hpp>
 #include <kobie/launch/team_launch.hpp>
 #include <kobie/loop/integration_loop.hpp>
 #include <kobie/registry/buffer_allocator.hpp>
@@ -258,7 +259,9 @@ void with_placement(const std::string& name, PlacementList<Ps...> list, F&& f) {
 }
 
 /// The execution space's memory a batch may take: the setting, or (0) 90%
-/// of the free device memory on CUDA and no limit on host backends.
+/// of the free device memory on CUDA (counting the arenas that earlier
+/// solves keep as free: a solve takes one of them) and no limit on host
+/// backends.
 template <class ExecSpace>
 std::int64_t memory_limit(std::int64_t setting) {
   if (setting > 0) return setting;
@@ -266,7 +269,9 @@ std::int64_t memory_limit(std::int64_t setting) {
   if constexpr (std::is_same<ExecSpace, Kokkos::Cuda>::value) {
     std::size_t free_bytes = 0, total_bytes = 0;
     if (cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess)
-      return static_cast<std::int64_t>(0.9 * double(free_bytes));
+      return static_cast<std::int64_t>(
+          0.9 * (double(free_bytes) +
+                 double(WorkspaceCache<Kokkos::CudaSpace>::instance().idle_bytes())));
   }
 #endif
   return 0;
@@ -463,17 +468,24 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
         launches.push_back(l);
       }
 
-      // Systems per group: what one system takes in the space's memory.
-      const std::int64_t bytes_per_system =
-          layout.persistent_bytes_per_system() +
-          std::int64_t(sizeof(T)) * (System::n_parameters + 2 * System::n_states +
-                                     std::int64_t(vs.saves_per_chunk) * n_vars +
-                                     most_windows * std::int64_t(vs.summary_columns.size())) +
-          std::int64_t(sizeof(std::int64_t)) * Kernel::device_stat_rows +
-          std::int64_t(sizeof(double)) * 5 +
-          (resume
-               ? std::int64_t(sizeof(T)) * System::n_states + 5 * 8 + 8 * Kernel::device_stat_rows
-               : 0);
+      // The group's arrays in the space's memory, declared once: their sum
+      // per system divides the memory limit, and the arena holds them.
+      WorkingSet ws;
+      const std::int64_t t_size = sizeof(T), i64 = sizeof(std::int64_t), f64 = sizeof(double);
+      const int a_persistent = ws.add("persistent storage", layout.persistent_bytes_per_system());
+      const int a_y0 = ws.add("initial states", t_size * System::n_states);
+      const int a_params = ws.add("parameters", t_size * System::n_parameters);
+      const int a_stats = ws.add("counters", i64 * Kernel::device_stat_rows);
+      const int a_end_states = ws.add("end states", t_size * System::n_states);
+      const int a_end_clocks = ws.add("end clocks", f64 * 5);
+      const int a_resume_states = ws.add("resumed states", resume ? t_size * System::n_states : 0);
+      const int a_resume_clocks = ws.add("resumed clocks", resume ? f64 * 5 : 0);
+      const int a_resume_stats =
+          ws.add("resumed counters", resume ? i64 * Kernel::device_stat_rows : 0);
+      ws.add("outputs", t_size * vs.saves_per_chunk * n_vars, /*result=*/true);
+      ws.add("summaries", t_size * most_windows * std::int64_t(vs.summary_columns.size()),
+             /*result=*/true);
+      const std::int64_t bytes_per_system = ws.bytes_per_system();
       info.persistent_bytes_per_system = layout.persistent_bytes_per_system();
       info.device_bytes_per_system = bytes_per_system;
       const std::int64_t limit = memory_limit<ExecSpace>(vs.raw.device_memory_limit);
@@ -499,36 +511,37 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
         info.launch_report = lr.str();
       }
 
-      // One group's working set, reused by every group (the last may be smaller).
-      PersistentStorage<mem> storage(layout, group);
-      Kokkos::View<T**, Kokkos::LayoutRight, mem> y0(
-          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::initial_states"),
-          System::n_states, group);
-      Kokkos::View<T**, Kokkos::LayoutRight, mem> params(
-          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::parameters"),
-          System::n_parameters, group);
-      Kokkos::View<std::int64_t**, Kokkos::LayoutRight, mem> stats(  // (every launch writes all)
-          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::stats"),
-          Kernel::device_stat_rows, group);
-      Kokkos::View<T**, Kokkos::LayoutRight, mem> end_states(
-          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_states"),
-          System::n_states, group);
-      Kokkos::View<double**, Kokkos::LayoutRight, mem> end_clocks(
-          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_clocks"), 5, group);
-      Kokkos::View<T**, Kokkos::LayoutRight, mem> resume_states;
-      Kokkos::View<double**, Kokkos::LayoutRight, mem> resume_clocks;
-      Kokkos::View<std::int64_t**, Kokkos::LayoutRight, mem> resume_stats;
-      if (resume) {  // (filled from the end state before each group)
-        const auto uninitialised = [](const char* label) {
-          return Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label));
+      // One group's working set, reused by every group (the last may be
+      // smaller): the scratch arrays in an arena kept between solves, the
+      // output chunks (which the caller may keep) allocated apart.
+      WorkspaceLease<mem> arena(ws.arena_bytes(group));
+      using Table = Kokkos::View<T**, Kokkos::LayoutRight, mem>;
+      using Clocks = Kokkos::View<double**, Kokkos::LayoutRight, mem>;
+      using Counts = Kokkos::View<std::int64_t**, Kokkos::LayoutRight, mem>;
+      Table y0, params, end_states, resume_states;
+      Clocks end_clocks, resume_clocks;
+      Counts stats, resume_stats;  // (every launch writes all the counters)
+      char* persistent = nullptr;
+      // The arrays of a group of `count` systems, system index fastest.
+      auto carve = [&](std::int64_t count) {
+        auto at = [&](int array) { return arena.data() + ws.offset(array, count); };
+        auto table = [&](auto view, int array, std::int64_t rows) {
+          using V = decltype(view);
+          return V(reinterpret_cast<typename V::pointer_type>(at(array)), rows, count);
         };
-        resume_states = decltype(resume_states)(uninitialised("kobie::solve::resume_states"),
-                                                System::n_states, group);
-        resume_clocks =
-            decltype(resume_clocks)(uninitialised("kobie::solve::resume_clocks"), 5, group);
-        resume_stats = decltype(resume_stats)(uninitialised("kobie::solve::resume_stats"),
-                                              Kernel::device_stat_rows, group);
-      }
+        persistent = at(a_persistent);
+        y0 = table(Table(), a_y0, System::n_states);
+        params = table(Table(), a_params, System::n_parameters);
+        stats = table(Counts(), a_stats, Kernel::device_stat_rows);
+        end_states = table(Table(), a_end_states, System::n_states);
+        end_clocks = table(Clocks(), a_end_clocks, 5);
+        if (resume) {  // (filled from the end state before each group)
+          resume_states = table(Table(), a_resume_states, System::n_states);
+          resume_clocks = table(Clocks(), a_resume_clocks, 5);
+          resume_stats = table(Counts(), a_resume_stats, Kernel::device_stat_rows);
+        }
+      };
+      carve(group);
       Kokkos::View<T***, Kokkos::LayoutRight, mem> chunk(
           Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::outputs"),
           vs.saves_per_chunk, n_vars, group);
@@ -544,19 +557,10 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
       for (std::int64_t first = 0; first < n_sys; first += group) {
         const std::int64_t count = std::min(group, n_sys - first);
         if (count < group) {  // the last group: views exactly its size (system strides)
-          reallocate_uninitialised(y0, System::n_states, count);
-          reallocate_uninitialised(params, System::n_parameters, count);
-          reallocate_uninitialised(stats, Kernel::device_stat_rows, count);
-          reallocate_uninitialised(end_states, System::n_states, count);
-          reallocate_uninitialised(end_clocks, 5, count);
+          carve(count);
           reallocate_uninitialised(chunk, chunk.extent(0), n_vars, count);
           reallocate_uninitialised(summary_chunk, summary_chunk.extent(0), summary_chunk.extent(1),
                                    count);
-          if (resume) {
-            reallocate_uninitialised(resume_states, System::n_states, count);
-            reallocate_uninitialised(resume_clocks, 5, count);
-            reallocate_uninitialised(resume_stats, Kernel::device_stat_rows, count);
-          }
           host_y0 = Kokkos::create_mirror_view(y0);
           host_params = Kokkos::create_mirror_view(params);
           host_resume_states = Kokkos::create_mirror_view(resume_states);
@@ -577,7 +581,7 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
           Kokkos::deep_copy(space, resume_clocks, host_resume_clocks);
           Kokkos::deep_copy(space, resume_stats, host_resume_stats);
         }
-        k.persistent = storage.data();
+        k.persistent = persistent;
         k.n_systems = count;
         k.first_system = first;
         k.initial_states = y0;

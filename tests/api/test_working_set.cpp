@@ -1,0 +1,87 @@
+// Test body (see backend_test.cpp.in): the memory a solve works in is
+// planned from one declaration (WorkingSet) and kept between solves
+// (WorkspaceCache): a repeated solve takes no new memory and gives the same
+// bits, a larger one takes a new arena, and release_workspaces() frees them.
+#include <kobie/kobie.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <tuple>
+#include <vector>
+
+namespace {
+
+using Exec = TEST_EXECSPACE;
+using Memory = typename Exec::memory_space;
+using Cache = kobie::Impl::WorkspaceCache<Memory>;
+
+TEST(TEST_CATEGORY, working_set_sizes_every_array_from_one_declaration) {
+  kobie::Impl::WorkingSet ws;
+  const int a = ws.add("a", 12);
+  const int b = ws.add("b", 0);
+  const int out = ws.add("outputs", 40, /*result=*/true);
+  const int c = ws.add("c", 8);
+  (void)out;
+  // Every array counts per system; results are not in the arena.
+  EXPECT_EQ(ws.bytes_per_system(), 12 + 40 + 8);
+  // 100 systems: a takes 1200 B (1216 aligned to 64), b none, c 800 (832).
+  EXPECT_EQ(ws.offset(a, 100), 0);
+  EXPECT_EQ(ws.offset(b, 100), 1216);
+  EXPECT_EQ(ws.offset(c, 100), 1216);
+  EXPECT_EQ(ws.arena_bytes(100), 1216 + 832);
+  for (std::int64_t n : {1, 7, 1000}) EXPECT_EQ(ws.offset(c, n) % 64, 0) << n;
+  EXPECT_THROW(ws.offset(out, 100), std::logic_error);
+  EXPECT_THROW(ws.add("negative", -1), std::logic_error);
+  EXPECT_NE(ws.report().find("outputs: 40 B per system (result)"), std::string::npos)
+      << ws.report();
+}
+
+kobie::Results<double, Memory> lorenz(std::int64_t systems, const kobie::EndState<double>* from) {
+  using System = kobie::systems::Lorenz;
+  std::vector<double> rho;
+  for (std::int64_t i = 0; i < systems; ++i) rho.push_back(1.0 + 27.0 * double(i) / systems);
+  kobie::IntegrationSettings s;
+  s.algorithm = "rk4";
+  s.controller = "fixed";
+  s.dt = 1e-3;
+  s.duration = 0.2;
+  s.save_interval = 0.1;
+  return kobie::solve<double, std::tuple<kobie::tableaus::ClassicalRK4>>(
+      Exec(), System{}, kobie::Batch::grid<System>({{"rho", rho}}), s, {}, from);
+}
+
+TEST(TEST_CATEGORY, repeated_solves_reuse_their_working_memory) {
+  kobie::release_workspaces();
+  EXPECT_EQ(Cache::instance().idle_bytes(), 0);
+  const auto first = lorenz(300, nullptr);
+  const std::int64_t allocations = Cache::instance().allocations();
+  const std::int64_t reuses = Cache::instance().reuses();
+  EXPECT_GT(Cache::instance().idle_bytes(), 0);  // kept for the next solve
+  // The same solve again takes the kept arena and gives the same bits.
+  const auto again = lorenz(300, nullptr);
+  EXPECT_EQ(Cache::instance().allocations(), allocations);
+  EXPECT_EQ(Cache::instance().reuses(), reuses + 1);
+  const auto a = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), first.outputs);
+  const auto b = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), again.outputs);
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(double)), 0);
+  // The first solve's results are its own: the second did not write them.
+  EXPECT_NE(first.outputs.data(), again.outputs.data());
+  // A smaller solve fits the kept arena; a larger one needs a new one.
+  (void)lorenz(100, nullptr);
+  EXPECT_EQ(Cache::instance().allocations(), allocations);
+  (void)lorenz(3000, nullptr);
+  EXPECT_EQ(Cache::instance().allocations(), allocations + 1);
+  // Resuming (three more arrays) runs from a kept arena too.
+  const auto resumed = lorenz(300, &first.end_state);
+  EXPECT_EQ(resumed.failures(), 0) << resumed.failure_summary();
+  kobie::release_workspaces();
+  EXPECT_EQ(Cache::instance().idle_bytes(), 0);
+  const auto after = lorenz(300, nullptr);
+  EXPECT_EQ(Cache::instance().allocations(), allocations + 2);
+  const auto c = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), after.outputs);
+  EXPECT_EQ(std::memcmp(a.data(), c.data(), a.size() * sizeof(double)), 0);
+}
+
+}  // namespace
