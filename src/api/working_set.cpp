@@ -1,7 +1,6 @@
 #include <kobie/api/working_set.hpp>
 
 #include <mutex>
-#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -52,15 +51,6 @@ std::int64_t WorkingSet::offset(int index, std::int64_t n_systems) const {
   for (int i = 0; i < index; ++i)
     if (!m_arrays[i].result) at += align_up(m_arrays[i].bytes_per_system * n_systems);
   return at;
-}
-
-std::string WorkingSet::report() const {
-  std::ostringstream out;
-  for (const auto& a : m_arrays)
-    if (a.bytes_per_system > 0)
-      out << "  " << a.name << ": " << a.bytes_per_system << " B per system"
-          << (a.result ? " (result)" : "") << "\n";
-  return out.str();
 }
 
 void register_workspace_release(std::function<void()> release) {

@@ -53,8 +53,6 @@ class WorkingSet {
   std::int64_t arena_bytes(std::int64_t n_systems) const;
   /// Where array `index` (not a result) starts in an arena for `n_systems`.
   std::int64_t offset(int index, std::int64_t n_systems) const;
-  /// One line per array with its bytes per system (for reports).
-  std::string report() const;
 
  private:
   struct Array {
@@ -135,8 +133,14 @@ class WorkspaceCache {
     return total;
   }
   /// Arenas allocated and reused so far (tests).
-  std::int64_t allocations() const { return m_allocations; }
-  std::int64_t reuses() const { return m_reuses; }
+  std::int64_t allocations() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_allocations;
+  }
+  std::int64_t reuses() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_reuses;
+  }
 
  private:
   WorkspaceCache() {
