@@ -24,7 +24,8 @@
 // Every variant's end states are checked against the default's (within
 // 1e-12 relative) outside the timed region: a wrong variant never looks fast.
 // (this object: lorenz_rk4 and lorenz96_rk4; placement_moves.cpp:
-// lorenz_dopri5; placement_lorenz96.cpp: lorenz96_dopri5)
+// lorenz_dopri5; placement_lorenz96.cpp and placement_lorenz96_moves.cpp:
+// lorenz96_dopri5)
 #include "placement_sweeps.hpp"
 
 namespace {

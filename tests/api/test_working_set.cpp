@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -71,15 +73,49 @@ TEST(TEST_CATEGORY, repeated_solves_reuse_their_working_memory) {
   EXPECT_EQ(Cache::instance().allocations(), allocations);
   (void)lorenz(3000, nullptr);
   EXPECT_EQ(Cache::instance().allocations(), allocations + 1);
-  // Resuming (three more arrays) runs from a kept arena too.
+  // Resuming (its saved buffers written into the persistent storage) runs
+  // from a kept arena too.
   const auto resumed = lorenz(300, &first.end_state);
   EXPECT_EQ(resumed.failures(), 0) << resumed.failure_summary();
+  EXPECT_EQ(Cache::instance().allocations(), allocations + 1);
   kobie::release_workspaces();
   EXPECT_EQ(Cache::instance().idle_bytes(), 0);
   const auto after = lorenz(300, nullptr);
   EXPECT_EQ(Cache::instance().allocations(), allocations + 2);
   const auto c = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), after.outputs);
   EXPECT_EQ(std::memcmp(a.data(), c.data(), a.size() * sizeof(double)), 0);
+}
+
+TEST(TEST_CATEGORY, an_end_state_holds_every_persistent_flagged_buffer_by_path) {
+  const auto r = lorenz(10, nullptr);
+  const auto& e = r.end_state;
+  // RK4 carries no FSAL derivative: the loop's four buffers.
+  std::vector<std::string> paths;
+  for (const auto& b : e.buffers) paths.push_back(b.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"loop/state", "loop/clock", "loop/history",
+                                             "loop/counters"}));
+  EXPECT_EQ(e.bytes_per_system(), 3 * 8 + 2 * 8 + 3 * 8 + 4 * 8);
+  EXPECT_EQ(e.states().extent(0), 3u);
+  EXPECT_EQ(e.states().extent(1), 10u);
+  EXPECT_DOUBLE_EQ(e.time(9), 0.2);
+  const auto counters = e.buffer<std::int64_t>("loop/counters");
+  EXPECT_EQ(counters(0, 3), r.stats(kobie::stat_accepted, 3));  // accepted
+  EXPECT_EQ(counters(2, 3), r.stats(kobie::stat_rhs_evals, 3));
+  auto message = [&](auto&& f) {
+    try {
+      f();
+    } catch (const std::invalid_argument& x) {
+      return std::string(x.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_NE(message([&] { (void)e.buffer<float>("loop/state"); }).find("float64"),
+            std::string::npos);
+  EXPECT_NE(message([&] { (void)e.buffer<double>("loop/nothing"); }).find("'loop/clock'"),
+            std::string::npos);
+  // Another batch size is refused, naming the setting.
+  const std::string wrong = message([&] { (void)lorenz(11, &e); });
+  EXPECT_NE(wrong.find("setting 'resume' holds 10 systems"), std::string::npos) << wrong;
 }
 
 }  // namespace

@@ -65,7 +65,12 @@ KOKKOS_INLINE_FUNCTION T expected_value(std::int64_t system, int k) {
   return pattern<T>(system, slot, kk);
 }
 
-enum class Phase { write, check, resume };
+/// write: every buffer, read back through a second fetch; check: the
+/// shared and persistent ones, in a later visit of the lane; poison: the
+/// persistent-flagged ones that do not live in persistent storage, with
+/// what a fresh launch may hold; verify: after `restore_flagged`, every
+/// persistent-flagged and persistent buffer.
+enum class Phase { write, check, poison, verify };
 
 template <Phase phase, int I, class M>
 KOKKOS_INLINE_FUNCTION void visit_buffers(const M& mem, std::int64_t system, int& errors,
@@ -83,24 +88,25 @@ KOKKOS_INLINE_FUNCTION void visit_buffers(const M& mem, std::int64_t system, int
         KOBIE_UNROLL
         for (int k = 0; k < count; ++k) buf[k] = pattern<T>(system, M::slot_base + I, k);
         if constexpr (loc == kobie::Location::local) {
-          // A local array lives only in this scope: read it back here.
+          // Local storage lasts for the lane's visit: a second fetch finds
+          // the pattern (one storage per buffer and lane).
+          const auto again = mem.template get<I>();
           KOBIE_UNROLL
           for (int k = 0; k < count; ++k)
-            if (differs(buf[k], pattern<T>(system, M::slot_base + I, k))) ++errors;
+            if (differs(again[k], pattern<T>(system, M::slot_base + I, k))) ++errors;
         }
-        if constexpr (info.persistent) mem.template save<I>(buf);
       } else if constexpr (phase == Phase::check) {
         if constexpr (loc != kobie::Location::local) {
           for (int k = 0; k < count; ++k)
             if (differs(buf[k], expected_value<M, I, T>(system, k))) ++errors;
         }
-      } else {  // resume: a new launch over the same persistent storage
+      } else if constexpr (phase == Phase::poison) {
+        if constexpr (info.persistent && loc != kobie::Location::persistent) {
+          KOBIE_UNROLL
+          for (int k = 0; k < info.size; ++k) buf[k] = T(-1);
+        }
+      } else {  // verify: a new launch over the same persistent storage
         if constexpr (info.persistent || loc == kobie::Location::persistent) {
-          if constexpr (loc != kobie::Location::persistent) {
-            KOBIE_UNROLL
-            for (int k = 0; k < info.size; ++k) buf[k] = T(-1);  // what a fresh launch may hold
-            mem.template restore<I>(buf);
-          }
           KOBIE_UNROLL
           for (int k = 0; k < info.size; ++k)
             if (differs(buf[k], pattern<T>(system, M::slot_base + I, k))) ++errors;
@@ -144,8 +150,10 @@ KOKKOS_INLINE_FUNCTION void visit_tree(const M& mem, std::int64_t system, int& e
 }
 
 /// One launch over `n_systems` systems: `resume == false` writes every
-/// buffer, then (after a team barrier) checks every shared and persistent one;
-/// `resume == true` restores and checks the persistent-flagged ones.
+/// buffer and saves the persistent-flagged ones (`save_flagged`, generated
+/// from the declarations), then (after a team barrier) checks every shared
+/// and persistent one; `resume == true` poisons, restores
+/// (`restore_flagged`) and checks the persistent-flagged ones.
 template <class P, class Root, class Exec>
 struct PatternKernel {
   static constexpr bool vector_passes = kobie::lanes_in_vector_passes<Exec>::value;
@@ -167,14 +175,24 @@ struct PatternKernel {
       kobie::for_each_lane(team, plan, n_systems, [&](const int lane) {
         const kobie::LaneContext ctx{shared,    persistent, first + lane,
                                      n_systems, lane,       plan.lanes_per_team};
-        const auto mem = kobie::root_memory<P, vector_passes>(table, ctx);
+        kobie::LaneLocals<P, Root, vector_passes> locals{};
+        const auto mem = kobie::root_memory<P, vector_passes>(table, ctx, locals);
         int e = 0;
-        visit_tree<phase>(mem, ctx.system, e, run_time_elements);
+        if constexpr (phase == Phase::write) {
+          visit_tree<phase>(mem, ctx.system, e, run_time_elements);
+          mem.save_flagged();
+        } else if constexpr (phase == Phase::poison) {
+          visit_tree<Phase::poison>(mem, ctx.system, e, run_time_elements);
+          mem.restore_flagged();
+          visit_tree<Phase::verify>(mem, ctx.system, e, run_time_elements);
+        } else {
+          visit_tree<phase>(mem, ctx.system, e, run_time_elements);
+        }
         if (e) errors(ctx.system) += e;
       });
     };
     if (resume) {
-      run(std::integral_constant<Phase, Phase::resume>{});
+      run(std::integral_constant<Phase, Phase::poison>{});
     } else {
       run(std::integral_constant<Phase, Phase::write>{});
       team.team_barrier();

@@ -10,6 +10,7 @@
 /// saved observables.
 
 #include <kobie/algorithms/explicit/tableaus.hpp>
+#include <kobie/api/end_state.hpp>
 #include <kobie/api/settings.hpp>
 #include <kobie/api/working_set.hpp>
 #include <kobie/launch/team_launch.hpp>
@@ -150,19 +151,6 @@ struct DeviceBatch {
   int n_parameters() const { return static_cast<int>(parameters.extent(0)); }
 };
 
-/// Where every system of a run stopped: enough to continue exactly (pass it
-/// to the next solve as `resume`). Host arrays, system index fastest.
-template <class T>
-struct EndState {
-  Kokkos::View<T**, Kokkos::LayoutRight, Kokkos::HostSpace> states;  ///< (state, system)
-  Kokkos::View<double**, Kokkos::LayoutRight, Kokkos::HostSpace>
-      clocks;  ///< (t, dt, log2 err1^2, log2 err2^2, h1; system): controller history
-  Kokkos::View<std::int64_t**, Kokkos::LayoutRight, Kokkos::HostSpace>
-      stats;  ///< (StatRow, system)
-  std::int64_t size() const { return static_cast<std::int64_t>(states.extent(1)); }
-  double time(std::int64_t s) const { return clocks(0, s); }
-};
-
 /// What a solve returns. `MemorySpace` is the device's for `solve` and
 /// Kokkos::HostSpace for `solve_to_host`.
 template <class T, class MemorySpace>
@@ -184,7 +172,7 @@ struct Results {
   /// Memory one system takes: its persistent working storage (from the
   /// registry layout), and everything of it in the execution space's memory
   /// during a launch (persistent storage, inputs, one launch's outputs and
-  /// summaries, statistics, end state): the figure `device_memory_limit`
+  /// summaries, statistics): the figure `device_memory_limit`
   /// is divided by.
   std::int64_t persistent_bytes_per_system = 0;
   std::int64_t device_bytes_per_system = 0;
@@ -349,18 +337,8 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
   check_system<System>();
   const std::int64_t n_sys = batch.size();
   const int n_vars = static_cast<int>(vs.saved_states.size() + vs.saved_observables.size());
-  if (resume &&
-      (resume->size() != n_sys || static_cast<int>(resume->states.extent(0)) != System::n_states))
-    throw std::invalid_argument("kobie: setting 'resume' holds " + std::to_string(resume->size()) +
-                                " systems; allowed: the batch's " + std::to_string(n_sys));
   const DriverSet<mem> drivers(driver_samples, System::n_drivers, space);
   info.stats = decltype(info.stats)("kobie::solve::stats", stat_rows, n_sys);
-  info.end_state.states = decltype(info.end_state.states)(
-      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_states"), System::n_states,
-      n_sys);
-  info.end_state.clocks = decltype(info.end_state.clocks)(
-      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_clocks"), 5, n_sys);
-  info.end_state.stats = info.stats;
 
   with_tableau<Algorithms>(vs.raw.algorithm, [&](auto tab) {
     // A malformed tableau (a user's) is refused here, before any launch.
@@ -380,6 +358,13 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
           vs.summary_flags ? n_summarised * Summaries::slots_per_variable(vs.n_peaks) : 0);
       const BufferLayout layout = registry.layout(root, layout_options<ExecSpace>());
       select_placement<Loop, vector_passes>(layout, PlacementList<P>{});
+      // The end state: every persistent-flagged buffer, as declared.
+      info.end_state.buffers = saved_buffers(layout);
+      info.end_state.n_systems = n_sys;
+      if (resume) Impl::check_resumable(*resume, info.end_state.buffers, n_sys);
+      info.end_state.data = decltype(info.end_state.data)(
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_state"),
+          info.end_state.bytes_per_system() * n_sys);
       // "auto": a host lane loop vectorises across lanes only when every
       // per-lane loop over states is unrolled (Impl::unroll_limit); without
       // that, each lane runs on its own and its slices are best contiguous
@@ -413,7 +398,6 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
       k.drivers = drivers;
       k.log = log;
       auto& c = k.cfg;
-      c.resume = resume != nullptr;
       c.t0 = vs.raw.t0;
       c.settling = vs.raw.settling_time;
       c.duration = vs.raw.duration;
@@ -471,17 +455,11 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
       // The group's arrays in the space's memory, declared once: their sum
       // per system divides the memory limit, and the arena holds them.
       WorkingSet ws;
-      const std::int64_t t_size = sizeof(T), i64 = sizeof(std::int64_t), f64 = sizeof(double);
+      const std::int64_t t_size = sizeof(T), i64 = sizeof(std::int64_t);
       const int a_persistent = ws.add("persistent storage", layout.persistent_bytes_per_system());
       const int a_y0 = ws.add("initial states", t_size * System::n_states);
       const int a_params = ws.add("parameters", t_size * System::n_parameters);
       const int a_stats = ws.add("counters", i64 * Kernel::device_stat_rows);
-      const int a_end_states = ws.add("end states", t_size * System::n_states);
-      const int a_end_clocks = ws.add("end clocks", f64 * 5);
-      const int a_resume_states = ws.add("resumed states", resume ? t_size * System::n_states : 0);
-      const int a_resume_clocks = ws.add("resumed clocks", resume ? f64 * 5 : 0);
-      const int a_resume_stats =
-          ws.add("resumed counters", resume ? i64 * Kernel::device_stat_rows : 0);
       ws.add("outputs", t_size * vs.saves_per_chunk * n_vars, /*result=*/true);
       ws.add("summaries", t_size * most_windows * std::int64_t(vs.summary_columns.size()),
              /*result=*/true);
@@ -516,11 +494,9 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
       // output chunks (which the caller may keep) allocated apart.
       WorkspaceLease<mem> arena(ws.arena_bytes(group));
       using Table = Kokkos::View<T**, Kokkos::LayoutRight, mem>;
-      using Clocks = Kokkos::View<double**, Kokkos::LayoutRight, mem>;
       using Counts = Kokkos::View<std::int64_t**, Kokkos::LayoutRight, mem>;
-      Table y0, params, end_states, resume_states;
-      Clocks end_clocks, resume_clocks;
-      Counts stats, resume_stats;  // (every launch writes all the counters)
+      Table y0, params;
+      Counts stats;  // (every launch writes all the counters)
       char* persistent = nullptr;
       // The arrays of a group of `count` systems, system index fastest.
       auto carve = [&](std::int64_t count) {
@@ -533,13 +509,6 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
         y0 = table(Table(), a_y0, System::n_states);
         params = table(Table(), a_params, System::n_parameters);
         stats = table(Counts(), a_stats, Kernel::device_stat_rows);
-        end_states = table(Table(), a_end_states, System::n_states);
-        end_clocks = table(Clocks(), a_end_clocks, 5);
-        if (resume) {  // (filled from the end state before each group)
-          resume_states = table(Table(), a_resume_states, System::n_states);
-          resume_clocks = table(Clocks(), a_resume_clocks, 5);
-          resume_stats = table(Counts(), a_resume_stats, Kernel::device_stat_rows);
-        }
       };
       carve(group);
       Kokkos::View<T***, Kokkos::LayoutRight, mem> chunk(
@@ -550,9 +519,6 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
           vs.summary_columns.size(), group);
       auto host_y0 = Kokkos::create_mirror_view(y0);
       auto host_params = Kokkos::create_mirror_view(params);
-      auto host_resume_states = Kokkos::create_mirror_view(resume_states);
-      auto host_resume_clocks = Kokkos::create_mirror_view(resume_clocks);
-      auto host_resume_stats = Kokkos::create_mirror_view(resume_stats);
 
       for (std::int64_t first = 0; first < n_sys; first += group) {
         const std::int64_t count = std::min(group, n_sys - first);
@@ -563,35 +529,18 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
                                    count);
           host_y0 = Kokkos::create_mirror_view(y0);
           host_params = Kokkos::create_mirror_view(params);
-          host_resume_states = Kokkos::create_mirror_view(resume_states);
-          host_resume_clocks = Kokkos::create_mirror_view(resume_clocks);
-          host_resume_stats = Kokkos::create_mirror_view(resume_stats);
         }
         // Inputs of this group, system index fastest, in T.
         upload_inputs(space, batch, first, count, y0, params, host_y0, host_params);
-        if (resume) {
-          for (std::int64_t s = 0; s < count; ++s) {
-            for (int i = 0; i < System::n_states; ++i)
-              host_resume_states(i, s) = resume->states(i, first + s);
-            for (int i = 0; i < 5; ++i) host_resume_clocks(i, s) = resume->clocks(i, first + s);
-            for (int i = 0; i < Kernel::device_stat_rows; ++i)
-              host_resume_stats(i, s) = resume->stats(i, first + s);
-          }
-          Kokkos::deep_copy(space, resume_states, host_resume_states);
-          Kokkos::deep_copy(space, resume_clocks, host_resume_clocks);
-          Kokkos::deep_copy(space, resume_stats, host_resume_stats);
-        }
+        // A resumed group's first launch restores its saved buffers from
+        // the end state, as any later launch restores the previous one's.
+        if (resume) Impl::scatter_saved(space, layout, persistent, count, first, *resume);
         k.persistent = persistent;
         k.n_systems = count;
         k.first_system = first;
         k.initial_states = y0;
         k.parameter_values = params;
         k.stats = stats;
-        k.end_states = end_states;
-        k.end_clocks = end_clocks;
-        k.resume_states = resume_states;
-        k.resume_clocks = resume_clocks;
-        k.resume_stats = resume_stats;
         const auto policy = make_team_policy(space, plan, count);
         // (CUDA: a block's threads share the registers; a kernel that uses
         // many fits fewer threads per block than the 1024 the API allows.)
@@ -606,7 +555,7 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
         for (const Launch& launch : launches) {
           c.save_begin = launch.save_begin;
           c.save_end = launch.save_end;
-          c.first_launch = launch.save_begin == 0;
+          c.first_launch = launch.save_begin == 0 && !resume;
           sc.sample_begin = launch.sample_begin;
           sc.sample_end = launch.sample_end;
           sc.window_begin = launch.window_begin;
@@ -622,20 +571,15 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
                                           launch.window_begin, launch.window_end, chunk,
                                           summary_chunk});
         }
-        // Status, counters and end states of the group (copied on `space`:
-        // a call fences only its own instance).
+        // Status and counters of the group (copied on `space`: a call
+        // fences only its own instance), and its end state: the save slots
+        // the last launch wrote.
         const auto hs = Kokkos::create_mirror_view(Host(), stats);
-        const auto he = Kokkos::create_mirror_view(Host(), end_states);
-        const auto hc = Kokkos::create_mirror_view(Host(), end_clocks);
         Kokkos::deep_copy(space, hs, stats);
-        Kokkos::deep_copy(space, he, end_states);
-        Kokkos::deep_copy(space, hc, end_clocks);
         space.fence();
-        for (std::int64_t s = 0; s < count; ++s) {
+        for (std::int64_t s = 0; s < count; ++s)
           for (int i = 0; i < Kernel::device_stat_rows; ++i) info.stats(i, first + s) = hs(i, s);
-          for (int i = 0; i < System::n_states; ++i) info.end_state.states(i, first + s) = he(i, s);
-          for (int i = 0; i < 5; ++i) info.end_state.clocks(i, first + s) = hc(i, s);
-        }
+        Impl::gather_saved(space, layout, persistent, count, first, info.end_state);
       }
     });
   });

@@ -73,13 +73,13 @@ struct IntegrationLoop {
     observables,    ///< observables at a save time
     clock,          ///< t, dt (persistent, float64)
     history,        ///< controller history log2 err1^2, log2 err2^2, h1 (persistent, float64)
-    counters,       ///< accepted, rejected, rhs evals, status, next save, k0 valid (persistent,
-                    ///< 64-bit: no count wraps before max_steps stops a system)
+    counters,       ///< accepted, rejected, rhs evals, status (persistent, 64-bit: no count
+                    ///< wraps before max_steps stops a system)
     solver_work,    ///< implicit steps: Jacobians, Newton and linear iterations (persistent)
     buffer_count
   };
   enum : int { w_jacobians, w_newton, w_linear, w_count };
-  enum : int { c_accepted, c_rejected, c_evals, c_status, c_next_save, c_k0_valid, c_count };
+  enum : int { c_accepted, c_rejected, c_evals, c_status, c_count };
   KOKKOS_FORCEINLINE_FUNCTION static constexpr BufferInfo buffer(int i) {
     constexpr ElementType et = element_type_of<T>::value;
     switch (i) {
@@ -119,8 +119,10 @@ struct LoopConfig {
   int n_saves = 1;     ///< in the whole run
   int save_begin = 0;  ///< first save index of this launch's window
   int save_end = 1;    ///< one past its last
+  /// Starts every system afresh; otherwise `begin` restores the
+  /// persistent-flagged buffers from their save slots: those of the
+  /// previous launch, or of the end state a resumed solve wrote there.
   bool first_launch = true;
-  bool resume = false;  ///< the first launch continues from resume_* views
   double dt0 = 1e-3;
   std::int64_t max_steps = 10000000;
   ControllerParams controller;
@@ -199,6 +201,12 @@ struct IntegrationKernel {
   /// the host passes keep on the stack (the `lanes_per_team` setting's
   /// bound; `run_solve` refuses a larger launch plan).
   static constexpr int max_host_lanes = max_lanes_per_team;
+  /// The storage of a lane's local buffers (kobie/registry/lane_storage.hpp),
+  /// declared where the lane's visit begins; `PackLocals<W>`: of a pack of W
+  /// lanes.
+  using Locals = LaneLocals<Placement, Loop, vector_passes>;
+  template <int W>
+  using PackLocals = LaneLocals<Placement, Loop, vector_passes, W>;
 
   System system;
   AllocatorTable<Loop> table;
@@ -215,14 +223,6 @@ struct IntegrationKernel {
       stats;  // (StatRow < device_stat_rows, system)
   Kokkos::View<T***, Kokkos::LayoutRight, memory_space>
       summaries;  // (window - summary.window_begin, column, system)
-  /// The end state written by the last launch, and (with cfg.resume) the
-  /// state a first launch continues from: (state, system) and
-  /// (t, dt, log2 err1^2, log2 err2^2, h1; system).
-  Kokkos::View<T**, Kokkos::LayoutRight, memory_space> end_states;
-  Kokkos::View<double**, Kokkos::LayoutRight, memory_space> end_clocks;
-  Kokkos::View<const T**, Kokkos::LayoutRight, memory_space> resume_states;
-  Kokkos::View<const double**, Kokkos::LayoutRight, memory_space> resume_clocks;
-  Kokkos::View<const std::int64_t**, Kokkos::LayoutRight, memory_space> resume_stats;
   LoopConfig<System> cfg;
   Log log;
 
@@ -333,80 +333,49 @@ struct IntegrationKernel {
     return p;
   }
 
-  /// Fresh start (first launch) or restore from the persistent storage.
+  /// Fresh start (the first launch of a solve that does not resume), or
+  /// every persistent-flagged buffer restored from its save slot (the
+  /// previous launch's, or a resumed solve's end state, which run_solve
+  /// wrote there).
   template <class Mem, class L>
   KOKKOS_FORCEINLINE_FUNCTION void begin(const Mem& mem, L& l, std::int64_t sys) const {
-    if (cfg.first_launch) {
-      Impl::for_n<Loop::c_count>([&](const int c) KOBIE_INLINE_LAMBDA { l.counters[c] = 0; });
-      if (cfg.resume) {
-        Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { l.y[i] = resume_states(i, sys); });
-        l.clock[0] = resume_clocks(0, sys);
-        l.clock[1] = resume_clocks(1, sys);
-        l.hist[0] = resume_clocks(2, sys);
-        l.hist[1] = resume_clocks(3, sys);
-        l.hist[2] = resume_clocks(4, sys);
-        l.counters[Loop::c_status] = resume_stats(stat_status, sys);
-        l.counters[Loop::c_accepted] = resume_stats(stat_accepted, sys);
-        l.counters[Loop::c_rejected] = resume_stats(stat_rejected, sys);
-        l.counters[Loop::c_evals] = resume_stats(stat_rhs_evals, sys);
-        if constexpr (implicit_step) {
-          l.work[Loop::w_jacobians] = resume_stats(stat_jacobian_evals, sys);
-          l.work[Loop::w_newton] = resume_stats(stat_newton_iterations, sys);
-          l.work[Loop::w_linear] = resume_stats(stat_linear_iterations, sys);
-        }
-      } else {
-        Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { l.y[i] = initial_states(i, sys); });
-        l.clock[0] = cfg.t0;
-        l.clock[1] = cfg.dt0;
-        l.hist[0] = 0.0;  // log2 of a norm of 1
-        l.hist[1] = 0.0;
-        l.hist[2] = 0.0;
-      }
-      if constexpr (implicit_step) {
-        if (!cfg.resume)
-          Impl::for_n<Loop::w_count>([&](const int c) KOBIE_INLINE_LAMBDA { l.work[c] = 0; });
-      } else {
-        const Env e = env();
-        const auto p = parameters_of(e, mem, sys);
-        auto dv = mem.template get<Loop::driver_values>();
-        int evals = 0;
-        Step::init_fsal(double(l.clock[0]), l.y, l.fsal, rhs_of(e, p, dv), evals);
-        l.counters[Loop::c_evals] += evals;
-      }
+    if (!cfg.first_launch) {
+      mem.restore_flagged();
+      return;
+    }
+    Impl::for_n<Loop::c_count>([&](const int c) KOBIE_INLINE_LAMBDA { l.counters[c] = 0; });
+    Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { l.y[i] = initial_states(i, sys); });
+    l.clock[0] = cfg.t0;
+    l.clock[1] = cfg.dt0;
+    l.hist[0] = 0.0;  // log2 of a norm of 1
+    l.hist[1] = 0.0;
+    l.hist[2] = 0.0;
+    if constexpr (implicit_step) {
+      Impl::for_n<Loop::w_count>([&](const int c) KOBIE_INLINE_LAMBDA { l.work[c] = 0; });
     } else {
-      mem.template restore<Loop::state>(l.y);
-      mem.template restore<Loop::clock>(l.clock);
-      mem.template restore<Loop::history>(l.hist);
-      mem.template restore<Loop::counters>(l.counters);
-      if constexpr (Step::fsal) step_memory(mem).template restore<Step::fsal_rhs>(l.fsal);
-      if constexpr (implicit_step) mem.template restore<Loop::solver_work>(l.work);
+      const Env e = env();
+      const auto p = parameters_of(e, mem, sys);
+      auto dv = mem.template get<Loop::driver_values>();
+      int evals = 0;
+      Step::init_fsal(double(l.clock[0]), l.y, l.fsal, rhs_of(e, p, dv), evals);
+      l.counters[Loop::c_evals] += evals;
     }
   }
 
-  /// Saves the flagged buffers and publishes status and counters.
+  /// Saves every persistent-flagged buffer (the next launch's start, and the
+  /// solve's end state) and publishes status and counters.
   template <class Mem, class L>
   KOKKOS_FORCEINLINE_FUNCTION void end(const Mem& mem, L& l, std::int64_t sys) const {
-    mem.template save<Loop::state>(l.y);
-    mem.template save<Loop::clock>(l.clock);
-    mem.template save<Loop::history>(l.hist);
-    mem.template save<Loop::counters>(l.counters);
-    if constexpr (Step::fsal) step_memory(mem).template save<Step::fsal_rhs>(l.fsal);
+    mem.save_flagged();
     stats(stat_status, sys) = l.counters[Loop::c_status];
     stats(stat_accepted, sys) = l.counters[Loop::c_accepted];
     stats(stat_rejected, sys) = l.counters[Loop::c_rejected];
     stats(stat_rhs_evals, sys) = l.counters[Loop::c_evals];
     if constexpr (implicit_step) {
-      mem.template save<Loop::solver_work>(l.work);
       stats(stat_jacobian_evals, sys) = l.work[Loop::w_jacobians];
       stats(stat_newton_iterations, sys) = l.work[Loop::w_newton];
       stats(stat_linear_iterations, sys) = l.work[Loop::w_linear];
     }
-    Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { end_states(i, sys) = l.y[i]; });
-    end_clocks(0, sys) = l.clock[0];
-    end_clocks(1, sys) = l.clock[1];
-    end_clocks(2, sys) = l.hist[0];
-    end_clocks(3, sys) = l.hist[1];
-    end_clocks(4, sys) = l.hist[2];
   }
 
   /// Whether the lane still has to step towards `target`.
@@ -711,7 +680,6 @@ struct IntegrationKernel {
               ok ? pick<System::n_observables>(obs, cfg.saved_observables[v]) : nan;
       }
     }
-    l.counters[Loop::c_next_save] = k + 1;
   }
 
   /// Folds summary sample `j` into the lane's accumulators and, when it
@@ -775,9 +743,9 @@ struct IntegrationKernel {
       constexpr SliceLayoutKnown known = decltype(layout)::value;
       constexpr bool known_fixed = decltype(fixed)::value;
       constexpr Prediction p = decltype(prediction)::value;
-      auto memory_of = [&](int lane) KOBIE_INLINE_LAMBDA {
+      auto memory_of = [&](int lane, Locals& locals) KOBIE_INLINE_LAMBDA {
         const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
-        return root_memory<Placement, vector_passes, Loop, known>(tbl, ctx);
+        return root_memory<Placement, vector_passes, Loop, known>(tbl, ctx, locals);
       };
       if constexpr (known_fixed && known == SliceLayoutKnown::at_run_time &&
                     n > Impl::unroll_limit && std::is_same<Log, NoLog>::value && !implicit_step) {
@@ -789,7 +757,8 @@ struct IntegrationKernel {
         // the passes, whose lanes side by side hide each other's latency
         // (Lorenz RK4 lane by lane took 2.2 times as long).
         for (int lane = 0; lane < count; ++lane) {
-          const auto mem = memory_of(lane);
+          Locals locals{};
+          const auto mem = memory_of(lane, locals);
           auto l = lane_buffers(mem);
           take_full_fixed_steps(e, mem, l, first + lane, target);
           while (advance<true, p>(e, mem, l, first + lane, target)) {
@@ -816,7 +785,9 @@ struct IntegrationKernel {
           constexpr Prediction form = decltype(controller_form)::value;
           KOBIE_VECTOR_HOT_LOOP
           for (int lane = 0; lane < count; ++lane) {
-            auto l = lane_buffers(memory_of(lane));
+            Locals locals{};
+            const auto mem = memory_of(lane, locals);
+            auto l = lane_buffers(mem);
             const int flags = at_flags[lane];
             settle<false, form>(e, l, first + lane, at_t[lane], at_h[lane], at_err_sq[lane],
                                 (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0,
@@ -836,7 +807,8 @@ struct IntegrationKernel {
 #endif
             KOBIE_VECTOR_HOT_LOOP
           for (int lane = 0; lane < count; ++lane) {
-            const auto mem = memory_of(lane);
+            Locals locals{};
+            const auto mem = memory_of(lane, locals);
             auto l = lane_buffers(mem);
             const Attempted a = attempt<false>(e, mem, l, first + lane, target);
             at_t[lane] = a.t;
@@ -858,7 +830,8 @@ struct IntegrationKernel {
           still = 0;
           KOBIE_VECTOR_HOT_LOOP
           for (int lane = 0; lane < count; ++lane) {
-            const auto mem = memory_of(lane);
+            Locals locals{};
+            const auto mem = memory_of(lane, locals);
             auto l = lane_buffers(mem);
             still += advance<true, p>(e, mem, l, first + lane, target) ? 1 : 0;
           }
@@ -917,7 +890,8 @@ struct IntegrationKernel {
     auto each_lane = [&](const auto& f) {
       for_each_lane(team, plan, n_systems, [&](const int lane) KOBIE_INLINE_LAMBDA {
         const LaneContext ctx = context(lane);
-        const auto mem = root_memory<Placement, vector_passes>(table, ctx);
+        Locals locals{};
+        const auto mem = root_memory<Placement, vector_passes>(table, ctx, locals);
         auto l = lane_buffers(mem);
         f(mem, l, ctx.system);
       });

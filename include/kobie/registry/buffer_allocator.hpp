@@ -23,14 +23,25 @@
 /// * `register_components<Root>()` declares the whole tree to a host
 ///   `BufferRegistry`; `AllocatorTable<Root>` (trivially copyable) carries the
 ///   layout's offsets into kernels; `Memory<...>::get<I>()` hands a lane its
-///   buffer: a `LocalArray<T, N>` (registers on CUDA) or a `StridedView<T>`
-///   (team scratch or persistent storage). Steps index with `operator[]` and
-///   never see which one they got.
+///   buffer: a `LocalView<T, N>` of the lane's `LaneLocals` (registers on
+///   CUDA) or a `StridedView<T>` (team scratch or persistent storage). Steps
+///   index with `operator[]` and never see which one they got; a buffer
+///   fetched twice is the same storage (kobie/registry/lane_storage.hpp).
+/// * `Memory::save_flagged()` and `restore_flagged()` copy every
+///   persistent-flagged buffer of the tree to and from its save slot,
+///   generated from the declarations; the host reads and fills the same
+///   slots for a solve's end state and its resumption
+///   (kobie/api/end_state.hpp).
+///
+/// The tree's compile-time rules are in kobie/registry/component_tree.hpp,
+/// the storage types in kobie/registry/lane_storage.hpp.
 
 #include <kobie/launch/simd_pack.hpp>
 #include <kobie/launch/team_launch.hpp>
 #include <kobie/registry/buffer_registry.hpp>
 #include <kobie/registry/buffer_types.hpp>
+#include <kobie/registry/component_tree.hpp>
+#include <kobie/registry/lane_storage.hpp>
 #include <kobie/systems/dual.hpp>
 
 #include <Kokkos_Core.hpp>
@@ -44,342 +55,6 @@
 #include <vector>
 
 namespace kobie {
-
-// ------------------------------------------------------------------ views
-
-/// A lane's private fixed-size buffer: registers on CUDA when every index is
-/// a compile-time constant after unrolling. A zero-size buffer still holds one
-/// element.
-template <class T, int N>
-struct LocalArray {
-  static constexpr int extent = N;
-  // (packs aligned to their size: the pack type itself is unaligned, to be
-  // read in place from any W consecutive elements)
-  alignas(Impl::is_pack<T>::value ? sizeof(T) : alignof(T)) T data[N > 0 ? N : 1];
-  KOKKOS_FORCEINLINE_FUNCTION T& operator[](int i) { return data[i]; }
-  KOKKOS_FORCEINLINE_FUNCTION const T& operator[](int i) const { return data[i]; }
-  KOKKOS_INLINE_FUNCTION static constexpr int size() { return N; }
-};
-
-/// A lane's buffer in team scratch or persistent storage: element i at
-/// `ptr[i * stride]` (stride = lanes for interleaved shared slices, 1 for
-/// contiguous ones, systems for persistent storage).
-template <class T, int N>
-struct StridedView {
-  static constexpr int extent = N;
-  T* ptr;
-  std::int64_t stride;
-  KOKKOS_FORCEINLINE_FUNCTION T& operator[](int i) const { return ptr[i * stride]; }
-  KOKKOS_INLINE_FUNCTION static constexpr int size() { return N; }
-};
-
-/// A buffer of W consecutive lanes (systems) as packs: element i is the
-/// `Pack<T, W>` at `ptr + i * stride`, lanes j..j+W-1 of it at W consecutive
-/// addresses (interleaved shared slices, persistent storage).
-template <class T, int W, int N>
-struct PackView {
-  static constexpr int extent = N;
-  T* ptr;
-  std::int64_t stride;
-  KOKKOS_FORCEINLINE_FUNCTION Pack<T, W>& operator[](int i) const {
-    return *reinterpret_cast<Pack<T, W>*>(ptr + i * stride);
-  }
-  KOKKOS_INLINE_FUNCTION static constexpr int size() { return N; }
-};
-
-// ------------------------------------------------------------------ components
-
-template <class... Components>
-struct ComponentList {};
-
-namespace Impl {
-
-template <class C, class = void>
-struct children_of {
-  using type = ComponentList<>;
-};
-template <class C>
-struct children_of<C, std::void_t<typename C::children>> {
-  using type = typename C::children;
-};
-
-template <class C, class = void>
-struct is_union_component : std::false_type {};
-template <class C>
-struct is_union_component<C, std::void_t<decltype(C::union_of_children)>>
-    : std::bool_constant<C::union_of_children> {};
-
-template <class List>
-struct list_slots;
-template <class C>
-struct component_slots {
-  static constexpr int value = C::buffer_count + list_slots<typename children_of<C>::type>::value;
-};
-template <class... Cs>
-struct list_slots<ComponentList<Cs...>> {
-  static constexpr int value = (0 + ... + component_slots<Cs>::value);
-};
-
-template <class List>
-struct list_size;
-template <class... Cs>
-struct list_size<ComponentList<Cs...>> {
-  static constexpr int value = sizeof...(Cs);
-};
-
-template <int K, class List>
-struct list_at;
-template <int K, class C, class... Cs>
-struct list_at<K, ComponentList<C, Cs...>> {
-  using type = typename list_at<K - 1, ComponentList<Cs...>>::type;
-  static constexpr int slots_before =
-      component_slots<C>::value + list_at<K - 1, ComponentList<Cs...>>::slots_before;
-};
-template <class C, class... Cs>
-struct list_at<0, ComponentList<C, Cs...>> {
-  using type = C;
-  static constexpr int slots_before = 0;
-};
-
-}  // namespace Impl
-
-/// Number of slots (buffers) of a component and all its descendants.
-template <class C>
-inline constexpr int component_slot_count = Impl::component_slots<C>::value;
-
-// ------------------------------------------------------------------ placements
-
-/// Each buffer where its component declared it.
-struct DefaultPlacement {
-  static const char* name() { return "default"; }
-  template <class C>
-  KOKKOS_INLINE_FUNCTION static constexpr Location choose(int i) {
-    return C::buffer(i).location;
-  }
-};
-
-/// Every buffer in one location ("all-local", "all-shared", "all-persistent").
-template <Location L>
-struct UniformPlacement {
-  static const char* name() {
-    return L == Location::local    ? "all-local"
-           : L == Location::shared ? "all-shared"
-                                   : "all-persistent";
-  }
-  template <class C>
-  KOKKOS_INLINE_FUNCTION static constexpr Location choose(int) {
-    return L;
-  }
-};
-using AllLocal = UniformPlacement<Location::local>;
-using AllShared = UniformPlacement<Location::shared>;
-
-/// `Base`'s choices, except buffer `I` of component `Target`, which goes to `L`
-/// (the benchmarks move one buffer at a time).
-template <class Target, int I, Location L, class Base = DefaultPlacement>
-struct MoveOne {
-  static std::string name() {
-    return std::string(Base::name()) + "+" + Target::component_name() + "/" +
-           Target::buffer(I).name + "=" +
-           (L == Location::local    ? "local"
-            : L == Location::shared ? "shared"
-                                    : "persistent");
-  }
-  template <class C>
-  KOKKOS_INLINE_FUNCTION static constexpr Location choose(int i) {
-    return std::is_same<C, Target>::value && i == I ? L : Base::template choose<C>(i);
-  }
-};
-
-namespace Impl {
-
-/// Where buffer `i` of component `C` lives under placement `P`: the same rule
-/// the host layout applies (`resolve_location`), evaluated at compile time.
-/// (No placement moves a run-time-sized buffer: one declared persistent may
-/// hold contents from launch to launch, a summary's accumulators, and it is
-/// never persistent-flagged, so nothing would save them elsewhere.)
-template <class P, class C>
-KOKKOS_INLINE_FUNCTION constexpr Location chosen_location(int i) {
-  return C::buffer(i).run_time_size ? C::buffer(i).location : P::template choose<C>(i);
-}
-
-template <class P, class C, bool VectorPasses>
-KOKKOS_INLINE_FUNCTION constexpr Resolution resolve_buffer(int i) {
-  const BufferInfo b = C::buffer(i);
-  if (b.alias_of < 0 || b.alias_of >= i) {
-    return resolve_location(chosen_location<P, C>(i), b.persistent, b.size, VectorPasses, false,
-                            false, Location::local, false, 0);
-  }
-  const BufferInfo t = C::buffer(b.alias_of);
-  const Resolution tr = resolve_buffer<P, C, VectorPasses>(b.alias_of);
-  long used = 0;
-  for (int j = 0; j < i; ++j) {
-    const BufferInfo o = C::buffer(j);
-    if (o.enabled && o.alias_of == b.alias_of &&
-        resolve_buffer<P, C, VectorPasses>(j).inside_target)
-      used += o.size;
-  }
-  return resolve_location(chosen_location<P, C>(i), b.persistent, b.size, VectorPasses, true,
-                          t.enabled, tr.location, t.persistent, t.size - used);
-}
-
-/// Element offset of an inside-target alias within its target.
-template <class P, class C, bool VectorPasses>
-KOKKOS_INLINE_FUNCTION constexpr int alias_element_offset(int i) {
-  const BufferInfo b = C::buffer(i);
-  int used = 0;
-  for (int j = 0; j < i; ++j) {
-    const BufferInfo o = C::buffer(j);
-    if (o.enabled && o.alias_of == b.alias_of &&
-        resolve_buffer<P, C, VectorPasses>(j).inside_target)
-      used += o.size;
-  }
-  return used;
-}
-
-template <class P, bool V, class C>
-void collect_regions(std::vector<std::pair<Region, bool>>& out);
-template <class P, bool V, class... Cs>
-void collect_list_regions(std::vector<std::pair<Region, bool>>& out, ComponentList<Cs...>) {
-  (collect_regions<P, V, Cs>(out), ...);
-}
-template <class P, bool V, class C>
-void collect_regions(std::vector<std::pair<Region, bool>>& out) {
-  for (int i = 0; i < C::buffer_count; ++i) {
-    const BufferInfo b = C::buffer(i);
-    if (!b.enabled) {
-      out.emplace_back(Region::none, false);
-      continue;
-    }
-    const Resolution r = resolve_buffer<P, C, V>(i);
-    out.emplace_back(r.location == Location::shared  ? Region::shared
-                     : r.location == Location::local ? Region::local
-                                                     : Region::persistent,
-                     r.inside_target);
-  }
-  collect_list_regions<P, V>(out, typename children_of<C>::type{});
-}
-
-template <class C>
-void register_tree(BufferRegistry& registry, const std::string& owner);
-template <class... Cs>
-void register_list(BufferRegistry& registry, const std::string& parent, ComponentList<Cs...>) {
-  (
-      [&] {
-        const std::string child = parent + "/" + Cs::component_name();
-        registry.add_child(parent, child);
-        register_tree<Cs>(registry, child);
-      }(),
-      ...);
-}
-template <class C>
-void register_tree(BufferRegistry& registry, const std::string& owner) {
-  static_assert(!is_union_component<C>::value || C::buffer_count == 0,
-                "a union component declares no buffers of its own (union_of_children)");
-  if constexpr (is_union_component<C>::value) registry.make_union(owner);
-  for (int i = 0; i < C::buffer_count; ++i) {
-    const BufferInfo b = C::buffer(i);
-    BufferDeclaration d;
-    d.owner = owner;
-    d.name = b.name;
-    d.size = b.size;
-    d.type = b.type;
-    d.location = b.location;
-    d.persistent = b.persistent;
-    d.alias_of = b.alias_of >= 0 ? C::buffer(b.alias_of).name : "";
-    d.enabled = b.enabled;
-    d.run_time_size = b.run_time_size;
-    registry.add(d);
-  }
-  register_list(registry, owner, typename children_of<C>::type{});
-}
-
-template <class P, class C>
-void apply_placement_tree(BufferRegistry& registry, const std::string& owner);
-template <class P, class... Cs>
-void apply_placement_list(BufferRegistry& registry, const std::string& parent,
-                          ComponentList<Cs...>) {
-  (apply_placement_tree<P, Cs>(registry, parent + "/" + Cs::component_name()), ...);
-}
-template <class P, class C>
-void apply_placement_tree(BufferRegistry& registry, const std::string& owner) {
-  for (int i = 0; i < C::buffer_count; ++i)
-    registry.update_location(owner, C::buffer(i).name, chosen_location<P, C>(i));
-  apply_placement_list<P>(registry, owner, typename children_of<C>::type{});
-}
-
-}  // namespace Impl
-
-/// Sets every buffer of `Root`'s tree (registered under `root_owner`) to the
-/// location placement `P` chooses: the host registry then describes what
-/// that compiled placement does.
-template <class P, class Root>
-void apply_placement(BufferRegistry& registry, const std::string& root_owner) {
-  Impl::apply_placement_tree<P, Root>(registry, root_owner);
-}
-
-/// Declares component `Root` and all its descendants to `registry`: owners are
-/// named by path (`root`, `root/child`, ...), slots follow depth first.
-template <class Root>
-std::string register_components(BufferRegistry& registry, const std::string& root_owner) {
-  Impl::register_tree<Root>(registry, root_owner);
-  return root_owner;
-}
-
-/// The regions placement `P` gives every slot of `Root`'s tree, with
-/// inside-target flags, in slot order.
-template <class P, class Root, bool VectorPasses>
-std::vector<std::pair<Region, bool>> placement_regions() {
-  std::vector<std::pair<Region, bool>> out;
-  Impl::collect_regions<P, VectorPasses, Root>(out);
-  return out;
-}
-
-/// The placements a kernel is compiled for, in order of preference.
-template <class... Placements>
-struct PlacementList {};
-
-/// Which compiled placement matches the layout (the registry's resolved
-/// locations, after any run-time location settings): its index in the list.
-/// Throws std::invalid_argument listing the compiled placements otherwise.
-template <class Root, bool VectorPasses, class... Ps>
-int select_placement(const BufferLayout& layout, PlacementList<Ps...>) {
-  std::vector<std::pair<Region, bool>> wanted;
-  for (const auto& b : layout.buffers()) wanted.emplace_back(b.region, b.inside_target);
-  int index = 0, found = -1;
-  (
-      [&] {
-        if (found < 0 && placement_regions<Ps, Root, VectorPasses>() == wanted) found = index;
-        ++index;
-      }(),
-      ...);
-  if (found >= 0) return found;
-  std::string names;
-  ((names += (names.empty() ? "" : ", ") + std::string("'") + std::string(Ps::name()) + "'"), ...);
-  std::string chosen;
-  for (const auto& b : layout.buffers())
-    if (b.region != Region::none)
-      chosen += (chosen.empty() ? "" : ", ") + b.declaration.owner + "/" + b.declaration.name +
-                "=" + to_string(b.region);
-  throw std::invalid_argument(
-      "kobie: the chosen buffer locations (" + chosen +
-      ") match no placement this kernel is compiled for; compiled placements: " + names);
-}
-
-/// The index of the compiled placement called `name` ("default",
-/// "all-local", ...); throws std::invalid_argument naming the setting, the
-/// value and the compiled placements otherwise.
-template <class... Ps>
-int placement_index(std::string_view name, PlacementList<Ps...>,
-                    std::string_view setting = "placement") {
-  int index = 0, found = -1;
-  ((found = (found < 0 && std::string(Ps::name()) == name) ? index : found, ++index), ...);
-  if (found >= 0) return found;
-  std::string names;
-  ((names += (names.empty() ? "" : ", ") + std::string("'") + std::string(Ps::name()) + "'"), ...);
-  throw std::invalid_argument("kobie: setting '" + std::string(setting) + "' has value '" +
-                              std::string(name) + "'; compiled placements: " + names);
-}
 
 // ------------------------------------------------------------------ table
 
@@ -465,17 +140,22 @@ struct Memory {
   static constexpr int width = Width;  ///< lanes per element: 1, or a pack's W
   static constexpr int child_count = Impl::list_size<typename Impl::children_of<C>::type>::value;
 
+  using Locals = LaneLocals<P, C, VectorPasses, Width>;
+
   const AllocatorTable<Root>& table;
   LaneContext ctx;  // by value: a reference would make every lane's context an address-taken array
                     // in host SIMD loops
+  Locals* locals;   ///< this component's part of the lane's local storage
 
   template <int I>
   KOKKOS_INLINE_FUNCTION static constexpr Location location() {
     return Impl::resolve_buffer<P, C, VectorPasses>(I).location;
   }
 
-  /// Buffer `I` of the component: LocalArray for local buffers (uninitialised),
-  /// StridedView for shared and persistent ones (PackView for `Width` > 1).
+  /// Buffer `I` of the component: a LocalView of the lane's storage for
+  /// local buffers (uninitialised until written), a StridedView for shared
+  /// and persistent ones (PackView for `Width` > 1). Every call gives a view
+  /// of the same storage.
   template <int I>
   KOKKOS_FORCEINLINE_FUNCTION auto get() const {
     static_assert(I >= 0 && I < C::buffer_count, "buffer index out of range");
@@ -488,10 +168,8 @@ struct Memory {
     static_assert(!(info.run_time_size && res.location == Location::local),
                   "a run-time-sized buffer never lives in local storage");
     if constexpr (res.location == Location::local) {
-      if constexpr (Width > 1)
-        return LocalArray<Pack<T, Width>, info.size>{};
-      else
-        return LocalArray<T, info.size>{};
+      auto& storage = Impl::FieldAt<I>::get(locals->own);
+      return LocalView<Impl::lane_value_t<T, Width>, info.size>{storage.data};
     } else {
       StridedView<T, info.size> view;
       if constexpr (res.location == Location::shared) {
@@ -536,10 +214,45 @@ struct Memory {
     using List = typename Impl::children_of<C>::type;
     using Child = typename Impl::list_at<K, List>::type;
     constexpr int base = SlotBase + C::buffer_count + Impl::list_at<K, List>::slots_before;
-    return Memory<P, Child, VectorPasses, Root, base, Layout, Width>{table, ctx};
+    return Memory<P, Child, VectorPasses, Root, base, Layout, Width>{
+        table, ctx, &Impl::FieldAt<K>::get(locals->children)};
   }
 
+  /// Copies every enabled persistent-flagged buffer of the component and its
+  /// descendants into its save slot: what a launch leaves for the next one
+  /// (and for the solve's end state). Generated from the declarations.
+  KOKKOS_INLINE_FUNCTION void save_flagged() const { copy_flagged<true>(); }
+  /// Fills every enabled persistent-flagged buffer of the component and its
+  /// descendants from its save slot (a later launch, or a resumed solve,
+  /// whose end state the host wrote there).
+  KOKKOS_INLINE_FUNCTION void restore_flagged() const { copy_flagged<false>(); }
+
  private:
+  template <bool Save>
+  KOKKOS_INLINE_FUNCTION void copy_flagged() const {
+    copy_flagged<Save>(std::make_integer_sequence<int, C::buffer_count>{},
+                       std::make_integer_sequence<int, child_count>{});
+  }
+  template <bool Save, int... I, int... K>
+  KOKKOS_INLINE_FUNCTION void copy_flagged(std::integer_sequence<int, I...>,
+                                           std::integer_sequence<int, K...>) const {
+    (copy_one_flagged<Save, I>(), ...);
+    (child<K>().template copy_flagged<Save>(), ...);
+  }
+  template <bool Save, int I>
+  KOKKOS_INLINE_FUNCTION void copy_one_flagged() const {
+    constexpr BufferInfo info = C::buffer(I);
+    if constexpr (info.persistent && info.enabled) {
+      auto buffer = get<I>();
+      if constexpr (Save)
+        save<I>(buffer);
+      else
+        restore<I>(buffer);
+    }
+  }
+  template <class, class, bool, class, int, SliceLayoutKnown, int>
+  friend struct Memory;
+
   template <int I>
   KOKKOS_INLINE_FUNCTION auto save_slot() const {
     constexpr BufferInfo info = C::buffer(I);
@@ -549,9 +262,6 @@ struct Memory {
   }
   template <class T, int N>
   KOKKOS_FORCEINLINE_FUNCTION StridedView<T, N> shared_view(std::int32_t offset, int skip) const {
-    // Both layouts as base + a + lane * b with lane-independent a and b, so the
-    // address stays affine in the lane index (a select between two pointer
-    // formulas would stop the host lane loop from vectorising).
     // Both layouts in one formula, base + a + lane * b, with a, b and the
     // stride plain arithmetic on lane-independent values (no select): the
     // address stays affine in the lane index for the host lane loop's
@@ -580,16 +290,18 @@ struct Memory {
 template <class P, bool VectorPasses, class Root,
           SliceLayoutKnown Layout = SliceLayoutKnown::at_run_time>
 KOKKOS_FORCEINLINE_FUNCTION Memory<P, Root, VectorPasses, Root, 0, Layout> root_memory(
-    const AllocatorTable<Root>& table, const LaneContext& ctx) {
-  return {table, ctx};
+    const AllocatorTable<Root>& table, const LaneContext& ctx,
+    LaneLocals<P, Root, VectorPasses>& locals) {
+  return {table, ctx, &locals};
 }
 
 /// The memory of the root component for lanes ctx.lane .. ctx.lane + W - 1
 /// as packs (interleaved slices; ctx is the first lane's).
 template <class P, bool VectorPasses, class Root, int W>
 KOKKOS_FORCEINLINE_FUNCTION Memory<P, Root, VectorPasses, Root, 0, SliceLayoutKnown::interleaved, W>
-pack_memory(const AllocatorTable<Root>& table, const LaneContext& ctx) {
-  return {table, ctx};
+pack_memory(const AllocatorTable<Root>& table, const LaneContext& ctx,
+            LaneLocals<P, Root, VectorPasses, W>& locals) {
+  return {table, ctx, &locals};
 }
 
 }  // namespace kobie

@@ -182,7 +182,8 @@ KOKKOS_INLINE_FUNCTION void lane_steps(const System& system,
                                        const StepRecords& rec) {
   constexpr int N = System::n_states;
   const kobie::LaneContext ctx{nullptr, persistent, lane, lanes, 0, 1};
-  const auto mem = kobie::root_memory<P, vector_passes, Step>(table, ctx);
+  kobie::LaneLocals<P, Step, vector_passes> locals{};
+  const auto mem = kobie::root_memory<P, vector_passes, Step>(table, ctx, locals);
   kobie::LocalArray<T, N> y, y_new;
   kobie::LocalArray<T, System::n_parameters> pl;
   kobie::LocalArray<T, 1> d;

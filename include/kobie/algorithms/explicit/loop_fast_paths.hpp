@@ -103,15 +103,16 @@ IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::advance_uniform
   const AllocatorTable<Loop> tbl = table;
   const int lanes = plan.lanes_per_team;
   char* const pers = persistent;
-  auto lane_of = [&](int lane) KOBIE_INLINE_LAMBDA {
+  auto lane_of = [&](int lane, Locals& locals) KOBIE_INLINE_LAMBDA {
     const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
-    return root_memory<Placement, vector_passes, Loop, Known>(tbl, ctx);
+    return root_memory<Placement, vector_passes, Loop, Known>(tbl, ctx, locals);
   };
 #if KOBIE_SIMD_PACKS
   // Lanes lane .. lane + W - 1 as packs.
-  auto pack_of = [&](int lane, auto width) KOBIE_INLINE_LAMBDA {
+  auto pack_of = [&](int lane, auto& locals) KOBIE_INLINE_LAMBDA {
     const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
-    return pack_memory<Placement, vector_passes, Loop, decltype(width)::value>(tbl, ctx);
+    constexpr int W = std::decay_t<decltype(locals)>::width;
+    return pack_memory<Placement, vector_passes, Loop, W>(tbl, ctx, locals);
   };
 #endif
   // Are all lanes active and together, and how many attempts may they make?
@@ -119,7 +120,9 @@ IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::advance_uniform
   int n_active = 0;
   std::int64_t most_attempts = 0;
   for (int lane = 0; lane < count; ++lane) {
-    const auto l = lane_buffers(lane_of(lane));
+    Locals locals{};
+    const auto mem = lane_of(lane, locals);
+    const auto l = lane_buffers(mem);
     if (!active(l, target)) continue;
     if (n_active > 0 && (double(l.clock[0]) != t || double(l.clock[1]) != dt)) return false;
     t = l.clock[0];
@@ -156,7 +159,8 @@ IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::advance_uniform
       constexpr int W = Impl::pack_width<T>;
       lane_begin = hi - (hi - lo) % W;
       for (int lane = lo; lane < lane_begin; lane += W) {
-        const auto mem = pack_of(lane, std::integral_constant<int, W>{});
+        PackLocals<W> locals{};
+        const auto mem = pack_of(lane, locals);
         auto y = mem.template get<Loop::state>();
         auto fsal = step_memory(mem).template get<Step::fsal_rhs>();
         const auto p = parameters_of(e, mem, first + lane);
@@ -172,7 +176,8 @@ IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::advance_uniform
 #endif
     KOBIE_VECTOR_HOT_LOOP
     for (int lane = lane_begin; lane < hi; ++lane) {
-      const auto mem = lane_of(lane);
+      Locals locals{};
+      const auto mem = lane_of(lane, locals);
       auto l = lane_buffers(mem);
       const auto p = parameters_of(e, mem, first + lane);
       auto dv = mem.template get<Loop::driver_values>();
@@ -234,7 +239,9 @@ IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::advance_uniform
       stalled = false;
       KOBIE_VECTOR_LOOP
       for (int lane = lo; lane < hi; ++lane) {
-        const auto l = lane_buffers(lane_of(lane));
+        Locals locals{};
+        const auto mem = lane_of(lane, locals);
+        const auto l = lane_buffers(mem);
         undone[lane] = 0;
         Impl::for_n<n>([&](const int i)
                            KOBIE_INLINE_LAMBDA { copy[i * m + lane - lo] = T(l.y[i]); });
@@ -249,7 +256,9 @@ IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::advance_uniform
       LaneFlag bad = 0;
       KOBIE_VECTOR_HOT_LOOP
       for (int lane = lo; lane < hi; ++lane) {
-        const auto l = lane_buffers(lane_of(lane));
+        Locals locals{};
+        const auto mem = lane_of(lane, locals);
+        const auto l = lane_buffers(mem);
         Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA {
           bad |= LaneFlag(!bool(Impl::isfinite(T(l.y[i]))));
         });
@@ -257,7 +266,9 @@ IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::advance_uniform
       if (bad == 0) continue;
       KOBIE_VECTOR_LOOP
       for (int lane = lo; lane < hi; ++lane) {
-        auto l = lane_buffers(lane_of(lane));
+        Locals locals{};
+        const auto mem = lane_of(lane, locals);
+        auto l = lane_buffers(mem);
         undone[lane] = 1;
         Impl::for_n<n>([&](const int i) KOBIE_INLINE_LAMBDA { l.y[i] = copy[i * m + lane - lo]; });
         if constexpr (Step::fsal) {
@@ -274,7 +285,9 @@ IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::advance_uniform
   // Settle the counters and clocks: an undone lane at its chunk's start,
   // every other one where the passes left it.
   for (int lane = 0; lane < count; ++lane) {
-    auto l = lane_buffers(lane_of(lane));
+    Locals locals{};
+    const auto mem = lane_of(lane, locals);
+    auto l = lane_buffers(mem);
     const bool back = any_undone && undone[lane] != 0;
     const int taken = back ? passes_undone : passes;
     l.counters[Loop::c_accepted] += taken;
@@ -306,9 +319,10 @@ IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::attempt_packs(
   const AllocatorTable<Loop> tbl = table;
   const int lanes = plan.lanes_per_team;
   char* const pers = persistent;
-  auto lane_of = [&](int lane) KOBIE_INLINE_LAMBDA {
+  auto lane_of = [&](int lane, Locals& locals) KOBIE_INLINE_LAMBDA {
     const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
-    return root_memory<Placement, vector_passes, Loop, SliceLayoutKnown::interleaved>(tbl, ctx);
+    return root_memory<Placement, vector_passes, Loop, SliceLayoutKnown::interleaved>(tbl, ctx,
+                                                                                      locals);
   };
   // Each lane's flags: bit 1 active, 2 eligible, 3 accepted, 4 landing
   // (those of at_flags), 5 finite.
@@ -322,7 +336,8 @@ IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::attempt_packs(
   std::int64_t bits[max_lanes];
   KOBIE_VECTOR_HOT_LOOP
   for (int lane = 0; lane < count; ++lane) {
-    const Attempted a = open_attempt(lane_buffers(lane_of(lane)), target);
+    Locals locals{};
+    const Attempted a = open_attempt(lane_buffers(lane_of(lane, locals)), target);
     at_t[lane] = a.t;
     at_h[lane] = a.h;
     bits[lane] = std::int64_t(a.act) * act_bit | std::int64_t(a.land) * land_bit;
@@ -330,7 +345,8 @@ IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::attempt_packs(
   const int packed = count - count % W;
   for (int lane = 0; lane < packed; lane += W) {
     const LaneContext ctx{shared, pers, first + lane, e.n_systems, lane, lanes};
-    const auto mem = pack_memory<Placement, vector_passes, Loop, W>(tbl, ctx);
+    PackLocals<W> locals{};
+    const auto mem = pack_memory<Placement, vector_passes, Loop, W>(tbl, ctx, locals);
     auto y = mem.template get<Loop::state>();
     auto fsal = step_memory(mem).template get<Step::fsal_rhs>();
     using Times = Pack<double, W>;
@@ -346,7 +362,8 @@ IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::attempt_packs(
     finite.set_bit(bits + lane, finite_bit);
   }
   for (int lane = packed; lane < count; ++lane) {
-    const auto mem = lane_of(lane);
+    Locals locals{};
+    const auto mem = lane_of(lane, locals);
     auto l = lane_buffers(mem);
     bool eligible = false, finite = true;
     int evals = 0;
@@ -359,7 +376,8 @@ IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::attempt_packs(
   int still = 0;
   KOBIE_VECTOR_HOT_LOOP
   for (int lane = 0; lane < count; ++lane) {
-    auto l = lane_buffers(lane_of(lane));
+    Locals locals{};
+    auto l = lane_buffers(lane_of(lane, locals));
     const std::int64_t b = bits[lane];
     still += close_attempt<false>(e, l, at_t[lane], at_h[lane], (b & act_bit) != 0,
                                   (b & land_bit) != 0, (b & accept_bit) != 0, (b & finite_bit) != 0,
