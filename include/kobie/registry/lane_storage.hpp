@@ -138,16 +138,27 @@ struct local_storage {
 /// compiler's register allocation overlays what is never live at once); the
 /// union's overlay is for the shared and persistent regions, which the host
 /// layout sizes.
-template <class P, class C, bool VectorPasses, int Width = 1,
-          class Own = std::make_integer_sequence<int, C::buffer_count>,
-          class Children = typename Impl::children_of<C>::type>
+template <class P, class C, bool VectorPasses, int Width = 1>
 struct LaneLocals;
+
+namespace Impl {
+template <class P, class C, bool VectorPasses, int Width, class Own, class Children>
+struct LaneLocalsOf;
 template <class P, class C, bool VectorPasses, int Width, int... I, class... Children>
-struct LaneLocals<P, C, VectorPasses, Width, std::integer_sequence<int, I...>,
-                  ComponentList<Children...>> {
+struct LaneLocalsOf<P, C, VectorPasses, Width, std::integer_sequence<int, I...>,
+                    ComponentList<Children...>> {
   static constexpr int width = Width;
-  Impl::Fields<typename Impl::local_storage<P, C, VectorPasses, Width, I>::type...> own;
-  Impl::Fields<LaneLocals<P, Children, VectorPasses, Width>...> children;
+  Fields<typename local_storage<P, C, VectorPasses, Width, I>::type...> own;
+  Fields<LaneLocals<P, Children, VectorPasses, Width>...> children;
 };
+}  // namespace Impl
+
+// (A struct of four parameters, not an alias with defaulted ones: nvcc
+// cannot deduce through std::make_integer_sequence in a function's
+// parameter type.)
+template <class P, class C, bool VectorPasses, int Width>
+struct LaneLocals : Impl::LaneLocalsOf<P, C, VectorPasses, Width,
+                                       std::make_integer_sequence<int, C::buffer_count>,
+                                       typename Impl::children_of<C>::type> {};
 
 }  // namespace kobie
