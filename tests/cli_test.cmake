@@ -3,8 +3,10 @@
 # --help, with a swept time series written to CSV (header, rows, exact save
 # times), with summary metrics (the summary CSV's header and row count), and
 # with bad input (exit status 2, a message naming the setting and what is
-# allowed).
-foreach(var KOBIE WORK_DIR)
+# allowed), with backward Euler on Robertson (its solver counts in the
+# report); and a per-system program (KOBIE_DECAY, `kobie-decay`) that runs
+# its system and refuses the others.
+foreach(var KOBIE KOBIE_DECAY WORK_DIR)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "cli_test.cmake: ${var} is not set")
   endif()
@@ -119,4 +121,34 @@ foreach(case "--output;/nonexistent-kobie/x.csv;--output: cannot write '/nonexis
                         "before any integration; got exit ${rc}:\n${out}${err}")
   endif()
 endforeach()
+# Backward Euler, where this build compiles it in (every method unless
+# KOBIE_CLI_ALGORITHMS says otherwise; CI's host build names it).
+execute_process(COMMAND "${KOBIE}" --help OUTPUT_VARIABLE help)
+if(help MATCHES "one of:[^\n]* backward-euler")
+  execute_process(
+    COMMAND "${KOBIE}" --system robertson --algorithm backward-euler --batch 4 --duration 1e5
+            --save-every 1e4 --rtol 1e-4 --atol 1e-8 --quiet
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "implicit solvers: [1-9][0-9]* Jacobians, [1-9][0-9]* Newton"
+     OR NOT out MATCHES "failures: 0 of 4")
+    message(FATAL_ERROR "cli test: backward Euler on Robertson exited ${rc}:\n${out}${err}")
+  endif()
+else()
+  message(STATUS "cli test: this build does not compile backward Euler in")
+endif()
+
+# kobie-decay holds the decay system's kernels only: it runs decay, and
+# refuses another built-in system with exit 2, naming how to build it.
+execute_process(COMMAND "${KOBIE_DECAY}" --system decay --batch 8 --duration 1 --quiet
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "failures: 0 of 8")
+  message(FATAL_ERROR "cli test: kobie-decay --system decay exited ${rc}:\n${out}${err}")
+endif()
+execute_process(COMMAND "${KOBIE_DECAY}" --system lorenz --quiet
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "--system: 'lorenz' is a built-in system that this program was built without.*scripts/run.sh --system lorenz"
+   OR out MATCHES "wall time")
+  message(FATAL_ERROR "cli test: kobie-decay --system lorenz: expected exit 2 and a refusal "
+                      "naming scripts/run.sh; got exit ${rc}:\n${out}${err}")
+endif()
 message(STATUS "cli test: ok")

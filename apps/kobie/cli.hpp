@@ -20,11 +20,11 @@ namespace kobie_cli {
 
 /// The methods this command line compiles in: those KOBIE_CLI_ALGORITHMS
 /// names (the CMake setting KOBIE_CLI_ALGORITHMS, or kobie_add_cli's
-/// ALGORITHMS), or all explicit ones.
+/// ALGORITHMS), or all of KoBIE's (`kobie::all_methods`).
 struct AlgorithmNames {
   static constexpr const char* value = KOBIE_CLI_ALGORITHMS;
 };
-using Algorithms = kobie::tableaus::named<AlgorithmNames>;
+using Algorithms = kobie::tableaus::named<AlgorithmNames, kobie::all_methods>;
 
 struct Sweep {
   std::string name;

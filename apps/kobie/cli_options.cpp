@@ -46,7 +46,7 @@ std::string help() {
        "integration\n"
        "  --algorithm NAME       default dormand-prince-54; one of:";
   for (const auto& a : kobie::Impl::algorithm_infos<Algorithms>()) h << " " << a.name;
-  if (std::tuple_size<Algorithms>::value < std::tuple_size<kobie::tableaus::all_explicit>::value) {
+  if (std::tuple_size<Algorithms>::value < std::tuple_size<kobie::all_methods>::value) {
     h << "\n                         (those this build compiles in; KoBIE has:";
     for (const auto& a : kobie::known_algorithms()) h << " " << a;
     h << ")";

@@ -1,4 +1,5 @@
 #include <kobie/algorithms/explicit/tableaus.hpp>
+#include <kobie/algorithms/methods.hpp>
 #include <kobie/api/settings.hpp>
 #include <kobie/outputs/summaries.hpp>
 
@@ -49,7 +50,7 @@ std::vector<AlgorithmInfo> algorithm_table() {
         ((out.push_back({decltype(tab)::name(), tableaus::controller_order<decltype(tab)>()})),
          ...);
       },
-      tableaus::all_explicit{});
+      all_methods{});
   return out;
 }
 

@@ -34,22 +34,12 @@
 
 #include <kobie/algorithms/explicit/erk_step.hpp>
 #include <kobie/algorithms/implicit/backward_euler.hpp>
+#include <kobie/algorithms/methods.hpp>
 
 #include <type_traits>
 #include <utility>
 
 namespace kobie {
-
-namespace methods {
-/// Backward Euler (kobie/algorithms/implicit/backward_euler.hpp): order 1,
-/// L-stable, with a filtered predictor-difference error estimate of order 1.
-struct BackwardEuler {
-  static constexpr const char* name() { return "backward-euler"; }
-  static constexpr int order = 1;
-  static constexpr int error_order = 1;
-  static constexpr bool dual_error = false;
-};
-}  // namespace methods
 
 /// The step family of a method: `type<System, T>` is its step.
 template <class Method, class = void>

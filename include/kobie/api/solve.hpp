@@ -12,6 +12,7 @@
 #include <kobie/algorithms/explicit/tableaus.hpp>
 #include <kobie/api/end_state.hpp>
 #include <kobie/api/settings.hpp>
+#include <kobie/api/solve_plan.hpp>
 #include <kobie/api/working_set.hpp>
 #include <kobie/launch/team_launch.hpp>
 #include <kobie/loop/integration_loop.hpp>
@@ -320,6 +321,46 @@ struct LaunchOutputs {
   Kokkos::View<T***, Kokkos::LayoutRight, MemorySpace> summaries;  ///< (window row, column, system)
 };
 
+/// The kernel's configuration from validated settings (everything but the
+/// launch window, which each launch sets).
+template <class System>
+LoopConfig<System> loop_config(const ValidatedSettings& vs) {
+  LoopConfig<System> c;
+  c.t0 = vs.raw.t0;
+  c.settling = vs.raw.settling_time;
+  c.duration = vs.raw.duration;
+  c.save_interval = vs.raw.save_interval;
+  c.n_saves = vs.n_saves;
+  c.dt0 = vs.raw.dt;
+  c.max_steps = vs.raw.max_steps;
+  c.newton.tolerance = vs.raw.newton_tolerance;
+  c.newton.max_iterations = vs.raw.newton_max_iterations;
+  c.controller = vs.controller;
+  for (int i = 0; i < System::n_states; ++i) {
+    c.tolerances.atol[i] = vs.atol[i];
+    c.tolerances.rtol[i] = vs.rtol[i];
+  }
+  c.n_saved_states = static_cast<int>(vs.saved_states.size());
+  for (int v = 0; v < c.n_saved_states; ++v) c.saved_states[v] = vs.saved_states[v];
+  c.n_saved_observables = static_cast<int>(vs.saved_observables.size());
+  for (int v = 0; v < c.n_saved_observables; ++v) c.saved_observables[v] = vs.saved_observables[v];
+  auto& sc = c.summary;
+  sc.flags = vs.summary_flags;
+  sc.n_peaks = vs.n_peaks;
+  sc.n_variables = static_cast<int>(vs.summarised_states.size() + vs.summarised_observables.size());
+  for (std::size_t v = 0; v < vs.summarised_states.size(); ++v)
+    sc.variables[v] = vs.summarised_states[v];
+  for (std::size_t v = 0; v < vs.summarised_observables.size(); ++v)
+    sc.variables[vs.summarised_states.size() + v] = System::n_states + vs.summarised_observables[v];
+  sc.needs_observables = !vs.summarised_observables.empty();
+  sc.columns_per_variable =
+      static_cast<int>(summary_column_suffixes(vs.summary_flags, vs.n_peaks).size());
+  sc.samples_per_window = vs.samples_per_window > 0 ? vs.samples_per_window : 1;
+  sc.sample_interval = vs.sample_interval;
+  sc.time_epsilon = vs.time_epsilon;
+  return c;
+}
+
 /// Runs the launches of one solve, calling `on_launch(LaunchOutputs)` after
 /// each. The batch runs in groups of systems when it would exceed
 /// `memory_limit` (`group_systems`; otherwise that is an error), each group
@@ -365,129 +406,38 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
       info.end_state.data = decltype(info.end_state.data)(
           Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_state"),
           info.end_state.bytes_per_system() * n_sys);
-      // "auto": a host lane loop vectorises across lanes only when every
-      // per-lane loop over states is unrolled (Impl::unroll_limit); without
-      // that, each lane runs on its own and its slices are best contiguous
-      // (1.5x on Lorenz-96 with 40 states: bench/placement.cpp), unless
-      // its steps run the lanes as SIMD packs, which need interleaved ones.
-      const bool lane_loop_vectorises =
+      // The plan (src/api/solve_plan.cpp): slices, launch shape, launches,
+      // the group's arrays and its size under the memory limit.
+      KernelShape shape;
+      shape.n_states = System::n_states;
+      shape.n_parameters = System::n_parameters;
+      shape.scalar_bytes = sizeof(T);
+      shape.device_stat_rows = Kernel::device_stat_rows;
+      shape.vector_passes = vector_passes;
+      shape.lane_loop_vectorises =
           !vector_passes || System::n_states <= Impl::unroll_limit ||
           (Kernel::use_packs && (vs.controller.fixed || Kernel::use_adaptive_packs));
-      const SharedSliceLayout slices =
-          vs.raw.shared_layout == "auto"
-              ? (lane_loop_vectorises ? SharedSliceLayout::interleaved
-                                      : SharedSliceLayout::contiguous)
-              : parse_shared_slice_layout(vs.raw.shared_layout, "shared_layout");
-      const LaunchPlan plan =
-          plan_launch(layout, launch_limits<ExecSpace>(vs.raw.lanes_per_team), slices);
-      if (vector_passes && plan.lanes_per_team > Kernel::max_host_lanes)
-        throw std::logic_error(
-            "kobie: a host launch plan of " + std::to_string(plan.lanes_per_team) +
-            " lanes per team; allowed: " + std::to_string(Kernel::max_host_lanes) + " at most");
+      shape.max_host_lanes = Kernel::max_host_lanes;
+      const SolvePlan sp =
+          plan_solve(vs, layout, shape, launch_limits<ExecSpace>(vs.raw.lanes_per_team), n_sys,
+                     memory_limit<ExecSpace>(vs.raw.device_memory_limit), group_systems);
+      const LaunchPlan& plan = sp.launch;
+      const WorkingSet& ws = sp.working_set;
+      const std::int64_t group = sp.group;
       info.layout_report = layout.report();
-      std::ostringstream lr;
-      lr << plan.lanes_per_team << " lanes per team (" << plan.team_size << " x "
-         << plan.lanes_per_thread << "), team scratch level " << plan.scratch_level << ": "
-         << plan.team_scratch_bytes << " B, " << to_string(slices) << " slices";
-      info.launch_report = lr.str();
+      info.launch_report = sp.launch_report;
+      info.persistent_bytes_per_system = layout.persistent_bytes_per_system();
+      info.device_bytes_per_system = sp.bytes_per_system;
 
       Kernel k;
       k.system = system;
-      k.table = make_allocator_table<Loop>(layout, slices);
+      k.table = make_allocator_table<Loop>(layout, sp.slices);
       k.plan = plan;
       k.drivers = drivers;
       k.log = log;
+      k.cfg = loop_config<System>(vs);
       auto& c = k.cfg;
-      c.t0 = vs.raw.t0;
-      c.settling = vs.raw.settling_time;
-      c.duration = vs.raw.duration;
-      c.save_interval = vs.raw.save_interval;
-      c.n_saves = vs.n_saves;
-      c.dt0 = vs.raw.dt;
-      c.max_steps = vs.raw.max_steps;
-      c.newton.tolerance = vs.raw.newton_tolerance;
-      c.newton.max_iterations = vs.raw.newton_max_iterations;
-      c.controller = vs.controller;
-      for (int i = 0; i < System::n_states; ++i) {
-        c.tolerances.atol[i] = vs.atol[i];
-        c.tolerances.rtol[i] = vs.rtol[i];
-      }
-      c.n_saved_states = static_cast<int>(vs.saved_states.size());
-      for (int v = 0; v < c.n_saved_states; ++v) c.saved_states[v] = vs.saved_states[v];
-      c.n_saved_observables = static_cast<int>(vs.saved_observables.size());
-      for (int v = 0; v < c.n_saved_observables; ++v)
-        c.saved_observables[v] = vs.saved_observables[v];
       auto& sc = c.summary;
-      sc.flags = vs.summary_flags;
-      sc.n_peaks = vs.n_peaks;
-      sc.n_variables = n_summarised;
-      for (std::size_t v = 0; v < vs.summarised_states.size(); ++v)
-        sc.variables[v] = vs.summarised_states[v];
-      for (std::size_t v = 0; v < vs.summarised_observables.size(); ++v)
-        sc.variables[vs.summarised_states.size() + v] =
-            System::n_states + vs.summarised_observables[v];
-      sc.needs_observables = !vs.summarised_observables.empty();
-      sc.columns_per_variable =
-          static_cast<int>(summary_column_suffixes(vs.summary_flags, vs.n_peaks).size());
-      sc.samples_per_window = vs.samples_per_window > 0 ? vs.samples_per_window : 1;
-      sc.sample_interval = vs.sample_interval;
-      sc.time_epsilon = vs.time_epsilon;
-
-      // Each launch's samples and completed windows.
-      struct Launch {
-        int save_begin, save_end;
-        std::int64_t sample_begin, sample_end, window_begin, window_end;
-      };
-      std::vector<Launch> launches;
-      std::int64_t most_windows = 0;
-      for (int begin = 0; begin < vs.n_saves; begin += vs.saves_per_chunk) {
-        Launch l;
-        l.save_begin = begin;
-        l.save_end = std::min(vs.n_saves, begin + vs.saves_per_chunk);
-        l.sample_begin = launches.empty() ? 0 : launches.back().sample_end;
-        l.sample_end = vs.samples_through_save(l.save_end - 1);
-        l.window_begin = l.sample_begin / sc.samples_per_window;
-        l.window_end = l.sample_end / sc.samples_per_window;
-        most_windows = std::max(most_windows, l.window_end - l.window_begin);
-        launches.push_back(l);
-      }
-
-      // The group's arrays in the space's memory, declared once: their sum
-      // per system divides the memory limit, and the arena holds them.
-      WorkingSet ws;
-      const std::int64_t t_size = sizeof(T), i64 = sizeof(std::int64_t);
-      const int a_persistent = ws.add("persistent storage", layout.persistent_bytes_per_system());
-      const int a_y0 = ws.add("initial states", t_size * System::n_states);
-      const int a_params = ws.add("parameters", t_size * System::n_parameters);
-      const int a_stats = ws.add("counters", i64 * Kernel::device_stat_rows);
-      ws.add("outputs", t_size * vs.saves_per_chunk * n_vars, /*result=*/true);
-      ws.add("summaries", t_size * most_windows * std::int64_t(vs.summary_columns.size()),
-             /*result=*/true);
-      const std::int64_t bytes_per_system = ws.bytes_per_system();
-      info.persistent_bytes_per_system = layout.persistent_bytes_per_system();
-      info.device_bytes_per_system = bytes_per_system;
-      const std::int64_t limit = memory_limit<ExecSpace>(vs.raw.device_memory_limit);
-      std::int64_t group = n_sys;
-      if (limit > 0 && bytes_per_system * n_sys > limit) {
-        if (!group_systems && vs.raw.device_memory_limit > 0)
-          throw std::invalid_argument(
-              "kobie: setting 'device_memory_limit' has value " +
-              std::to_string(vs.raw.device_memory_limit) + " but the batch needs " +
-              std::to_string(bytes_per_system * n_sys) + " bytes (" +
-              std::to_string(bytes_per_system) +
-              " per system) and `solve` keeps all results in device memory; allowed: a limit that "
-              "fits, or `solve_to_host`, which runs the batch in groups of systems");
-        if (group_systems) group = std::max<std::int64_t>(1, limit / bytes_per_system);
-      }
-      {
-        std::ostringstream lr;
-        lr << info.launch_report;
-        if (group < n_sys)
-          lr << "; " << (n_sys + group - 1) / group << " groups of up to " << group
-             << " systems (memory limit " << limit << " B, " << bytes_per_system
-             << " B per system)";
-        info.launch_report = lr.str();
-      }
 
       // One group's working set, reused by every group (the last may be
       // smaller): the scratch arrays in an arena kept between solves, the
@@ -505,18 +455,18 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
           using V = decltype(view);
           return V(reinterpret_cast<typename V::pointer_type>(at(array)), rows, count);
         };
-        persistent = at(a_persistent);
-        y0 = table(Table(), a_y0, System::n_states);
-        params = table(Table(), a_params, System::n_parameters);
-        stats = table(Counts(), a_stats, Kernel::device_stat_rows);
+        persistent = at(sp.persistent_array);
+        y0 = table(Table(), sp.states_array, System::n_states);
+        params = table(Table(), sp.parameters_array, System::n_parameters);
+        stats = table(Counts(), sp.counters_array, Kernel::device_stat_rows);
       };
       carve(group);
       Kokkos::View<T***, Kokkos::LayoutRight, mem> chunk(
           Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::outputs"),
           vs.saves_per_chunk, n_vars, group);
       Kokkos::View<T***, Kokkos::LayoutRight, mem> summary_chunk(
-          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::summaries"), most_windows,
-          vs.summary_columns.size(), group);
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::summaries"),
+          sp.most_windows, vs.summary_columns.size(), group);
       auto host_y0 = Kokkos::create_mirror_view(y0);
       auto host_params = Kokkos::create_mirror_view(params);
 
@@ -552,7 +502,7 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
               std::to_string(most_threads * plan.lanes_per_thread) +
               " lanes per team on this device (its register use); allowed: 0 or a power of two "
               "up to that");
-        for (const Launch& launch : launches) {
+        for (const LaunchWindow& launch : sp.launches) {
           c.save_begin = launch.save_begin;
           c.save_end = launch.save_end;
           c.first_launch = launch.save_begin == 0 && !resume;
