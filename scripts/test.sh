@@ -4,10 +4,9 @@
 #   deps     provision Kokkos (host; CUDA too where nvcc exists) and packages
 #   host     build everything (Release, -Wall -Wextra -Werror) in build/host
 #            (it and the cuda stage print their 10 slowest objects); the
-#            command line with three methods (the cuda stage's two, and
-#            backward Euler, which cli_test runs; the test binaries compile
-#            every method on every backend; scripts/run.sh builds the
-#            command line with all of them):
+#            command line with two methods, as in the cuda stage (the test
+#            binaries compile every method on every backend; scripts/run.sh
+#            builds the command line with all of them):
 #            C++17, except the Serial test binary and a copy of the library's
 #            sources, which compile as C++20 (KOBIE_TESTS_CXX20), so every
 #            test body and header is checked in both standards in one build
@@ -91,8 +90,7 @@ deps() {
 
 host() {
   cmake -S . -B build/host -G Ninja -DCMAKE_BUILD_TYPE=Release -DKOBIE_ENABLE_WERROR=ON \
-    -DKOBIE_CLI_ALGORITHMS="rk4;dormand-prince-54;backward-euler" "${host_kokkos[@]}" >/dev/null \
-    || return 1
+    -DKOBIE_CLI_ALGORITHMS="rk4;dormand-prince-54" "${host_kokkos[@]}" >/dev/null || return 1
   cmake --build build/host -j "$jobs" || return 1
   python3 scripts/slowest-objects.py build/host 10 || return 1
   # Prove the second standard: the Serial tests must have compiled as C++20.
