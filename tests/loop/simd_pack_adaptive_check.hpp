@@ -1,6 +1,7 @@
 #pragma once
-// The check shared by the adaptive SIMD-pack tests (test_simd_pack_adaptive.cpp:
-// Lorenz-96; test_simd_pack_driven.cpp: a driven ring): adaptive steps of a
+// The check shared by the adaptive SIMD-pack tests (test_simd_pack_adaptive.cpp
+// and test_simd_pack_adaptive_methods.cpp: Lorenz-96; test_simd_pack_driven.cpp:
+// a driven ring): adaptive steps of a
 // system larger than unroll_limit, whose right-hand side takes a pack of
 // times, run its lanes as SIMD packs in interleaved slices, every system of
 // a pack at its own time with its own step size; contiguous slices run them
