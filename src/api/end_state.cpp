@@ -54,6 +54,19 @@ void check_resumable(const SavedState& resume, const std::vector<SavedBuffer>& w
     throw std::invalid_argument("kobie: setting 'resume' holds " +
                                 std::to_string(resume.n_systems) +
                                 " systems; allowed: the batch's " + std::to_string(n_systems));
+  // (an end state assembled by hand must not make the copies read past it)
+  const std::int64_t per_system = resume.bytes_per_system();
+  if (static_cast<std::int64_t>(resume.data.size()) != per_system * n_systems)
+    throw std::invalid_argument(
+        "kobie: setting 'resume' holds " + std::to_string(resume.data.size()) +
+        " bytes of data; allowed: " + std::to_string(per_system * n_systems) + " (" +
+        std::to_string(per_system) + " per system, as its buffers say)");
+  for (const SavedBuffer& b : resume.buffers)
+    if (b.offset < 0 || b.size < 0 || b.offset + b.bytes() > per_system)
+      throw std::invalid_argument("kobie: setting 'resume' places buffer '" + b.path +
+                                  "' at byte " + std::to_string(b.offset) + " of " +
+                                  std::to_string(per_system) +
+                                  " per system; allowed: inside its record");
   for (const SavedBuffer& w : wanted) {
     const SavedBuffer* have = nullptr;
     for (const SavedBuffer& b : resume.buffers)

@@ -116,6 +116,14 @@ TEST(TEST_CATEGORY, an_end_state_holds_every_persistent_flagged_buffer_by_path) 
   // Another batch size is refused, naming the setting.
   const std::string wrong = message([&] { (void)lorenz(11, &e); });
   EXPECT_NE(wrong.find("setting 'resume' holds 10 systems"), std::string::npos) << wrong;
+  // An end state whose data does not match its buffers is refused before
+  // anything is copied.
+  kobie::EndState<double> cut = e;
+  cut.data = decltype(cut.data)("cut", e.data.size() - 8);
+  const std::string short_data = message([&] { (void)lorenz(10, &cut); });
+  EXPECT_NE(short_data.find("setting 'resume' holds 952 bytes of data; allowed: 960"),
+            std::string::npos)
+      << short_data;
 }
 
 }  // namespace
