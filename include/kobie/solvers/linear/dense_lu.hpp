@@ -55,8 +55,9 @@ struct DenseLU {
     return {"pivots", N, element_type_of<std::int32_t>::value, Location::local};
   }
 
-  /// The buffers of this component for one lane (call once per attempt and
-  /// pass the result down: a local buffer fetched twice is a second array).
+  /// The buffers of this component for one lane, as views (a later fetch
+  /// in the same visit gives views of the same storage); the step fetches
+  /// once per attempt and passes the workspace down.
   template <class Mem>
   KOKKOS_FORCEINLINE_FUNCTION static auto fetch(const Mem& mem) {
     using A = decltype(mem.template get<matrix>());
