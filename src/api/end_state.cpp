@@ -9,7 +9,7 @@ std::vector<SavedBuffer> saved_buffers(const BufferLayout& layout) {
   std::vector<SavedBuffer> out;
   std::int64_t offset = 0;
   for (const PlacedBuffer& p : layout.buffers()) {
-    if (p.region == Region::none || !p.declaration.persistent) continue;
+    if (!Impl::is_saved(p)) continue;
     SavedBuffer b;
     b.path = p.declaration.owner + "/" + p.declaration.name;
     b.type = p.declaration.type;

@@ -52,8 +52,7 @@ SolvePlan plan_solve(const ValidatedSettings& vs, const BufferLayout& layout,
   // The group's arrays in the space's memory, declared once: their sum per
   // system divides the memory limit, and the arena holds them.
   const std::int64_t t = shape.scalar_bytes, i64 = sizeof(std::int64_t);
-  const std::int64_t n_vars =
-      static_cast<std::int64_t>(vs.saved_states.size() + vs.saved_observables.size());
+  const std::int64_t n_vars = vs.n_saved_variables();
   WorkingSet& ws = p.working_set;
   p.persistent_array = ws.add("persistent storage", layout.persistent_bytes_per_system());
   p.states_array = ws.add("initial states", t * shape.n_states);

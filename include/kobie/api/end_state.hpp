@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace kobie {
@@ -99,39 +100,40 @@ void rows_to_record(const SavedBuffer& b, const char* staging, std::int64_t coun
 void rows_from_record(const SavedBuffer& b, const SavedState& record, std::int64_t count,
                       std::int64_t first, char* staging);
 
-/// Copies the saved buffers of a group of `count` systems (starting at
-/// batch index `first`) from its persistent storage into `record`.
-template <class ExecSpace>
-void gather_saved(const ExecSpace& space, const BufferLayout& layout, char* persistent,
-                  std::int64_t count, std::int64_t first, SavedState& record) {
-  using Bytes = Kokkos::View<char*, typename ExecSpace::memory_space, Kokkos::MemoryUnmanaged>;
-  for (const PlacedBuffer& p : layout.buffers()) {
-    if (p.region == Region::none || !p.declaration.persistent) continue;
-    const SavedBuffer& b = record.find(p.declaration.owner + "/" + p.declaration.name);
-    const std::int64_t bytes = b.bytes() * count;
-    Kokkos::View<char*, Kokkos::HostSpace> staging(
-        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::end_state::staging"), bytes);
-    Kokkos::deep_copy(space, staging, Bytes(persistent + persistent_home(p) * count, bytes));
-    space.fence();
-    rows_to_record(b, staging.data(), count, first, record);
-  }
+/// Whether placed buffer `b` is saved: enabled and persistent-flagged.
+inline bool is_saved(const PlacedBuffer& b) {
+  return b.region != Region::none && b.declaration.persistent;
 }
 
-/// Writes the saved buffers of systems [first, first + count) of `record`
-/// into a group's persistent storage, where its first launch restores them.
-template <class ExecSpace>
-void scatter_saved(const ExecSpace& space, const BufferLayout& layout, char* persistent,
-                   std::int64_t count, std::int64_t first, const SavedState& record) {
+/// Which way `copy_saved` copies.
+enum class SavedCopy { to_record, from_record };
+
+/// Copies the saved buffers of a group of `count` systems (batch indices
+/// [first, first + count)) between the group's persistent storage and
+/// `record`: `to_record` after the group's last launch (the end state),
+/// `from_record` before its first (a resumed solve, whose first launch
+/// restores them).
+template <SavedCopy Direction, class ExecSpace, class Record>
+void copy_saved(const ExecSpace& space, const BufferLayout& layout, char* persistent,
+                std::int64_t count, std::int64_t first, Record& record) {
   using Bytes = Kokkos::View<char*, typename ExecSpace::memory_space, Kokkos::MemoryUnmanaged>;
   for (const PlacedBuffer& p : layout.buffers()) {
-    if (p.region == Region::none || !p.declaration.persistent) continue;
+    if (!is_saved(p)) continue;
     const SavedBuffer& b = record.find(p.declaration.owner + "/" + p.declaration.name);
     const std::int64_t bytes = b.bytes() * count;
+    const Bytes device(persistent + persistent_home(p) * count, bytes);
     Kokkos::View<char*, Kokkos::HostSpace> staging(
         Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::end_state::staging"), bytes);
-    rows_from_record(b, record, count, first, staging.data());
-    Kokkos::deep_copy(space, Bytes(persistent + persistent_home(p) * count, bytes), staging);
-    space.fence();
+    if constexpr (Direction == SavedCopy::to_record) {
+      static_assert(!std::is_const<Record>::value, "the end state is written");
+      Kokkos::deep_copy(space, staging, device);
+      space.fence();
+      rows_to_record(b, staging.data(), count, first, record);
+    } else {
+      rows_from_record(b, record, count, first, staging.data());
+      Kokkos::deep_copy(space, device, staging);
+      space.fence();
+    }
   }
 }
 

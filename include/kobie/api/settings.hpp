@@ -121,6 +121,14 @@ struct ValidatedSettings {
   /// Two event times closer than this are one (a sample on a save time).
   double time_epsilon = 0.0;
 
+  /// Saved variables per save: states, then observables.
+  int n_saved_variables() const {
+    return static_cast<int>(saved_states.size() + saved_observables.size());
+  }
+  /// Summarised variables: states, then observables.
+  int n_summarised_variables() const {
+    return static_cast<int>(summarised_states.size() + summarised_observables.size());
+  }
   /// Sample j's time.
   double sample_time(std::int64_t j) const {
     return raw.t0 + raw.settling_time + double(j) * sample_interval;

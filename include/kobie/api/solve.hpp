@@ -347,7 +347,7 @@ LoopConfig<System> loop_config(const ValidatedSettings& vs) {
   auto& sc = c.summary;
   sc.flags = vs.summary_flags;
   sc.n_peaks = vs.n_peaks;
-  sc.n_variables = static_cast<int>(vs.summarised_states.size() + vs.summarised_observables.size());
+  sc.n_variables = vs.n_summarised_variables();
   for (std::size_t v = 0; v < vs.summarised_states.size(); ++v)
     sc.variables[v] = vs.summarised_states[v];
   for (std::size_t v = 0; v < vs.summarised_observables.size(); ++v)
@@ -377,7 +377,7 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
   constexpr bool vector_passes = lanes_in_vector_passes<ExecSpace>::value;
   check_system<System>();
   const std::int64_t n_sys = batch.size();
-  const int n_vars = static_cast<int>(vs.saved_states.size() + vs.saved_observables.size());
+  const int n_vars = vs.n_saved_variables();
   const DriverSet<mem> drivers(driver_samples, System::n_drivers, space);
   info.stats = decltype(info.stats)("kobie::solve::stats", stat_rows, n_sys);
 
@@ -392,8 +392,7 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
       BufferRegistry registry;
       const std::string root = register_components<Loop>(registry, "loop");
       apply_placement<P, Loop>(registry, root);
-      const int n_summarised =
-          static_cast<int>(vs.summarised_states.size() + vs.summarised_observables.size());
+      const int n_summarised = vs.n_summarised_variables();
       registry.update_size(
           root + "/" + Summaries::component_name(), "accumulators",
           vs.summary_flags ? n_summarised * Summaries::slots_per_variable(vs.n_peaks) : 0);
@@ -484,7 +483,8 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
         upload_inputs(space, batch, first, count, y0, params, host_y0, host_params);
         // A resumed group's first launch restores its saved buffers from
         // the end state, as any later launch restores the previous one's.
-        if (resume) Impl::scatter_saved(space, layout, persistent, count, first, *resume);
+        if (resume)
+          copy_saved<SavedCopy::from_record>(space, layout, persistent, count, first, *resume);
         k.persistent = persistent;
         k.n_systems = count;
         k.first_system = first;
@@ -529,7 +529,7 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
         space.fence();
         for (std::int64_t s = 0; s < count; ++s)
           for (int i = 0; i < Kernel::device_stat_rows; ++i) info.stats(i, first + s) = hs(i, s);
-        Impl::gather_saved(space, layout, persistent, count, first, info.end_state);
+        copy_saved<SavedCopy::to_record>(space, layout, persistent, count, first, info.end_state);
       }
     });
   });
