@@ -128,7 +128,7 @@ class PersistentStorage {
 enum class SliceLayoutKnown : int { at_run_time = -1, contiguous = 0, interleaved = 1 };
 
 /// `Width` > 1: the buffers of `Width` consecutive lanes, from the first
-/// one's context, as packs (`LocalArray<Pack<T, Width>, N>`, `PackView`),
+/// one's context, as packs (`LocalView<Pack<T, Width>, N>`, `PackView`),
 /// for the host's pack path (kobie/launch/simd_pack.hpp); interleaved slices only.
 template <class P, class C, bool VectorPasses, class Root, int SlotBase = 0,
           SliceLayoutKnown Layout = SliceLayoutKnown::at_run_time, int Width = 1>
@@ -187,6 +187,26 @@ struct Memory {
     }
   }
 
+  /// The memory of child `K` (its position in `C::children`).
+  template <int K>
+  KOKKOS_FORCEINLINE_FUNCTION auto child() const {
+    using List = typename Impl::children_of<C>::type;
+    using Child = typename Impl::list_at<K, List>::type;
+    constexpr int base = SlotBase + C::buffer_count + Impl::list_at<K, List>::slots_before;
+    return Memory<P, Child, VectorPasses, Root, base, Layout, Width>{
+        table, ctx, &Impl::FieldAt<K>::get(locals->children)};
+  }
+
+  /// Copies every enabled persistent-flagged buffer of the component and its
+  /// descendants into its save slot: what a launch leaves for the next one
+  /// (and for the solve's end state). Generated from the declarations.
+  KOKKOS_INLINE_FUNCTION void save_flagged() const { copy_flagged<true>(); }
+  /// Fills every enabled persistent-flagged buffer of the component and its
+  /// descendants from its save slot (a later launch, or a resumed solve,
+  /// whose end state the host wrote there).
+  KOKKOS_INLINE_FUNCTION void restore_flagged() const { copy_flagged<false>(); }
+
+ private:
   /// Copies a persistent-flagged buffer into its save slot (a no-op for
   /// buffers that live in persistent storage).
   template <int I, class B>
@@ -208,26 +228,6 @@ struct Memory {
     }
   }
 
-  /// The memory of child `K` (its position in `C::children`).
-  template <int K>
-  KOKKOS_FORCEINLINE_FUNCTION auto child() const {
-    using List = typename Impl::children_of<C>::type;
-    using Child = typename Impl::list_at<K, List>::type;
-    constexpr int base = SlotBase + C::buffer_count + Impl::list_at<K, List>::slots_before;
-    return Memory<P, Child, VectorPasses, Root, base, Layout, Width>{
-        table, ctx, &Impl::FieldAt<K>::get(locals->children)};
-  }
-
-  /// Copies every enabled persistent-flagged buffer of the component and its
-  /// descendants into its save slot: what a launch leaves for the next one
-  /// (and for the solve's end state). Generated from the declarations.
-  KOKKOS_INLINE_FUNCTION void save_flagged() const { copy_flagged<true>(); }
-  /// Fills every enabled persistent-flagged buffer of the component and its
-  /// descendants from its save slot (a later launch, or a resumed solve,
-  /// whose end state the host wrote there).
-  KOKKOS_INLINE_FUNCTION void restore_flagged() const { copy_flagged<false>(); }
-
- private:
   template <bool Save>
   KOKKOS_INLINE_FUNCTION void copy_flagged() const {
     copy_flagged<Save>(std::make_integer_sequence<int, C::buffer_count>{},
