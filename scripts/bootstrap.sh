@@ -17,7 +17,8 @@
 #   KOBIE_DEPS_DIR       where provisioned prefixes go (default <repo>/.deps)
 #
 # System packages (GoogleTest, Google Benchmark, Boost headers, CMake, Ninja,
-# clang-format) are installed with apt-get only when missing.
+# clang-format, clang with libFuzzer) are installed with apt-get only when
+# missing.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -45,6 +46,10 @@ need_pkgs=()
 command -v cmake >/dev/null                       || need_pkgs+=(cmake)
 command -v ninja >/dev/null                       || need_pkgs+=(ninja-build)
 command -v clang-format >/dev/null                || need_pkgs+=(clang-format)
+# clang++ with libFuzzer for the fuzz stage (scripts/fuzz.sh)
+command -v clang++ >/dev/null                     || need_pkgs+=(clang)
+compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null \
+  || [[ $(uname -m) != x86_64 ]]                  || need_pkgs+=(libclang-rt-dev)
 command -v g++ >/dev/null                         || need_pkgs+=(g++)
 command -v patch >/dev/null                       || need_pkgs+=(patch)
 command -v python3 >/dev/null                     || need_pkgs+=(python3)

@@ -15,16 +15,27 @@
 #            CPU has it, reported skipped where not: the summary's avx512
 #            line), the benchmarks' smoke runs and the install test
 #   format   clang-format check of every tracked C++ source
+#   sanitize the registry, settings, bad-input, fault-injection and explicit
+#            integration tests on Serial and OpenMP (at 1 and 2 threads),
+#            and the command line's bad-input catalogue on `kobie-decay`,
+#            built with -fsanitize=address,undefined in build/sanitize
+#            (GCC -O0: a third of -O1's compile time here), library
+#            included; any report fails the stage
+#   fuzz     the libFuzzer harnesses (fuzz/: CLI options, settings,
+#            registry trees, driver CSV; clang, ASan and UBSan) for 30 s
+#            each, two at a time, from their committed corpora
+#            (scripts/fuzz.sh); a crash, leak or timeout fails the stage
 #   cuda     build against the CUDA Kokkos (compile and link only: no GPU
 #            here) every target with device code: the library, the CUDA test
 #            binary, the command line and the benchmarks (not the Serial test
 #            binary: host code the host stage compiled, not carried to GPU
-#            machines by scripts/gpu-prepare.sh). The command line compiles
-#            two methods (KOBIE_CLI_ALGORITHMS=rk4;dormand-prince-54): every
-#            system's device code, less the other nine methods' 144
-#            integration kernels (each method's kernels are in the CUDA test
-#            binary); with all eleven the stage took 1837-2112 s, with two
-#            853 s (fresh clone of af33def). Keeps the
+#            machines by scripts/gpu-prepare.sh). The command line is built
+#            as `kobie-lorenz` with two methods
+#            (KOBIE_CLI_ALGORITHMS=rk4;dormand-prince-54): its code is the
+#            same template for every system, and every built-in system's
+#            device code, with every method, is in the CUDA test binary
+#            (`kobie` with all eight systems took 16 objects, about 520 s of
+#            compiler time). Keeps the
 #            -Xptxas=-v report of every kernel per object in
 #            build/cuda/compile-logs and as a table in
 #            build/cuda/kernel-resources.txt, fails on nvcc warnings and on a
@@ -123,13 +134,32 @@ cuda() {
   cmake --build build/cuda --target clean >/dev/null || return 1
   local targets
   targets=$(ninja -C build/cuda -t targets all | sed -n 's/^\(kobie[a-z0-9_]*\): phony$/\1/p' \
-              | grep -vx kobie_tests_serial | grep -v "^kobie_cli_") || return 1
+              | grep -vx kobie_tests_serial | grep -v "^kobie_cli") || return 1
+  targets+=" kobie_cli_lorenz"
   # shellcheck disable=SC2086
   cmake --build build/cuda -j "$jobs" --target $targets || return 1
   python3 scripts/slowest-objects.py build/cuda 10 || return 1
   python3 scripts/ptxas-report.py "$logs" --table build/cuda/kernel-resources.txt \
     "${register_resident[@]}"
 }
+# The sanitizer build: a few test sources, both host backends, kobie-decay.
+sanitize() {
+  cmake -S . -B build/sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0 \
+    -DKOBIE_SANITIZE=address,undefined -DKOBIE_ENABLE_WERROR=ON -DKOBIE_ENABLE_BENCHMARKS=OFF \
+    -DKOBIE_TESTS_CXX20=OFF -DKOBIE_TESTS_X86_64_V4=OFF -DKOBIE_NATIVE_ARCH=OFF \
+    -DKOBIE_CLI_ALGORITHMS="rk4;dormand-prince-54" \
+    -DKOBIE_TEST_ONLY="$(IFS=';'; echo "${sanitized_tests[*]}")" "${host_kokkos[@]}" >/dev/null || return 1
+  cmake --build build/sanitize -j "$jobs" --target kobie_tests_serial kobie_tests_openmp \
+    kobie_cli_decay || return 1
+  python3 scripts/slowest-objects.py build/sanitize 5 || return 1
+  # halt_on_error: the first report fails its test; leaks are reports too.
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 OMP_PROC_BIND=false \
+    ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -L "^(serial|openmp|cli-decay)$"
+}
+sanitized_tests=(test_buffer_allocator test_buffer_registry test_buffer_registry_property
+  test_settings test_smoke test_explicit_integration)
+
 # Kernels that must stay in registers (0 bytes stack frame, 0 spill stores):
 # the registry's probe, the all-local Lorenz RK4 and Dormand-Prince
 # integration kernels (compiled by the placement test) and the all-local
@@ -166,6 +196,8 @@ if [[ -z $only || $only == *",test,"* ]]; then
   summary+=("$(printf '%-8s %6s   %s' avx512 - "$line")")
 fi
 stage format format
+stage sanitize sanitize
+stage fuzz scripts/fuzz.sh --seconds "${KOBIE_FUZZ_SECONDS:-30}"
 if [[ $skip_cuda == 1 ]]; then
   summary+=("$(printf '%-8s %6s   skipped (--skip-cuda)' cuda -)")
 elif [[ $have_nvcc == 0 ]]; then

@@ -158,4 +158,59 @@ if(NOT rc EQUAL 2 OR NOT err MATCHES "--system: 'lorenz' is a built-in system th
   message(FATAL_ERROR "cli test: kobie-decay --system lorenz: expected exit 2 and a refusal "
                       "naming scripts/run.sh; got exit ${rc}:\n${out}${err}")
 endif()
+# Without --system it runs the one system it holds.
+execute_process(COMMAND "${KOBIE_DECAY}" --batch 4 --duration 1 --quiet
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "kobie: decay, 4 systems")
+  message(FATAL_ERROR "cli test: kobie-decay without --system exited ${rc}:\n${out}${err}")
+endif()
+
+# Memory is planned before it is taken: a batch whose batch, results and
+# working storage cannot fit the host's memory is refused at once with exit
+# 2, naming the setting and the bytes (it ended in std::bad_alloc, or ran
+# for minutes and then failed to allocate its results, with exit 1).
+foreach(args "--batch;1e12" "--batch;100000000;--duration;1;--save-every;0.001")
+  execute_process(COMMAND "${KOBIE_DECAY}" ${args} --quiet
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 2 OR NOT err MATCHES "'host_memory_limit' has value [0-9]+ .* systems need .* of host memory: outputs"
+     OR NOT err MATCHES "allowed: " OR out MATCHES "wall time")
+    message(FATAL_ERROR "cli test: kobie-decay ${args}: expected exit 2 and the memory plan's "
+                        "refusal; got exit ${rc}:\n${out}${err}")
+  endif()
+endforeach()
+
+# No half-written files: an output is written under a temporary name and
+# renamed when complete. A run that dies while writing (the test hook
+# KOBIE_CLI_DIE_AFTER_ROWS, as a kill would) leaves the older file of that
+# name whole, and its own rows only in a ".partial-<pid>" file.
+set(out_csv "${WORK_DIR}/whole.csv")
+file(REMOVE "${out_csv}")
+file(GLOB stale "${WORK_DIR}/whole.csv.partial-*")
+if(stale)
+  file(REMOVE ${stale})
+endif()
+execute_process(COMMAND "${KOBIE_DECAY}" --batch 50 --duration 1 --output "${out_csv}" --quiet
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+file(STRINGS "${out_csv}" rows)
+list(LENGTH rows whole_rows)
+if(NOT rc EQUAL 0 OR NOT whole_rows EQUAL 551)  # header + 50 systems x 11 saves
+  message(FATAL_ERROR "cli test: kobie-decay --output exited ${rc} with ${whole_rows} lines:\n${out}${err}")
+endif()
+file(SHA256 "${out_csv}" before)
+execute_process(COMMAND "${CMAKE_COMMAND}" -E env KOBIE_CLI_DIE_AFTER_ROWS=100
+                        "${KOBIE_DECAY}" --batch 60 --duration 1 --output "${out_csv}" --quiet
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+file(SHA256 "${out_csv}" after)
+file(GLOB partial "${WORK_DIR}/whole.csv.partial-*")
+list(LENGTH partial n_partial)
+if(rc EQUAL 0 OR NOT before STREQUAL after OR NOT n_partial EQUAL 1)
+  message(FATAL_ERROR "cli test: a run that died while writing (exit ${rc}) changed "
+                      "${out_csv} (${before} -> ${after}) or left ${n_partial} partial files")
+endif()
+file(STRINGS "${partial}" rows)
+list(LENGTH rows partial_rows)
+if(NOT partial_rows EQUAL 101)  # its header and the 100 rows written before it died
+  message(FATAL_ERROR "cli test: the partial file has ${partial_rows} lines; expected 101")
+endif()
+file(REMOVE ${partial})
 message(STATUS "cli test: ok")

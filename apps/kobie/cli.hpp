@@ -45,14 +45,19 @@ struct Options {
   std::string driver_file;  // CSV of driver samples; empty: the system's built-in forcing
   bool quiet = false;
   bool show_layout = true;
-  bool sized = false;         // --batch given
-  bool system_given = false;  // --system given
+  bool sized = false;           // --batch given
+  bool system_given = false;    // --system given
+  bool help_requested = false;  // --help or -h: cli_main prints help() and returns 0
 };
 
 /// Parses argv (Kokkos' own --kokkos-* options are skipped); throws
 /// std::invalid_argument naming the option and the problem.
 Options parse(int argc, char* argv[]);
 std::string help();
+/// Refuses an output path that cannot be written (its folder missing or not
+/// writable, or the path a folder) with std::invalid_argument naming
+/// `option`; an empty path (no output) passes.
+void require_writable(const std::string& option, const std::string& path);
 
 using SystemRunner = std::function<int(const Options&)>;
 /// The systems this command line offers, by name, and the default one (the

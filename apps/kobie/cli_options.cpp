@@ -1,11 +1,11 @@
-// The generic part of every kobie-style command line: options, help and
-// main. The built-in program (main.cpp) and the command lines that
-// kobie_add_cli builds for users' systems both link it; each supplies
-// kobie_cli::systems().
+// The generic part of every kobie-style command line: options and help
+// (cli_main.cpp has the main). The built-in program (main.cpp) and the
+// command lines that kobie_add_cli builds for users' systems both link it;
+// each supplies kobie_cli::systems(). It needs no Kokkos run time, so the
+// fuzzer (fuzz/fuzz_cli_options.cpp) links it without Kokkos' library.
 #include <kobie/kobie.hpp>
 
-#include <Kokkos_Core.hpp>
-
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -99,36 +99,57 @@ std::string help() {
 }
 
 namespace {
+/// The whole of `v` as a number. strtod, not std::stod: stod calls 1e400
+/// "not a number" and refuses a denormal such as 1e-310; here the first is
+/// out of range and the second a number.
 double number(const std::string& option, const std::string& v) {
-  std::size_t used = 0;
-  double x = 0;
-  try {
-    x = std::stod(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != v.size() || v.empty())
-    throw std::invalid_argument(option + ": '" + v + "' is not a number");
+  const char* begin = v.c_str();
+  char* end = nullptr;
+  errno = 0;
+  const double x = std::strtod(begin, &end);
+  if (v.empty() || end != begin + v.size())
+    throw std::invalid_argument(option + ": '" + v +
+                                "' is not a number; allowed: a number such as 2, -0.5 or 1e-6");
+  if (errno == ERANGE && std::abs(x) == HUGE_VAL)
+    throw std::invalid_argument(option + ": '" + v +
+                                "' is out of range; allowed: a number of magnitude below 1.8e308");
   return x;
 }
-/// A whole number in [0, most] (1e6 and 2.5e3 are whole numbers too),
+/// A whole number in [least, most] (1e6 and 2.5e3 are whole numbers too),
 /// checked before any conversion: a larger value is refused with the value
 /// as given, never wrapped or truncated.
 std::int64_t integer(const std::string& option, const std::string& v,
-                     std::int64_t most = std::numeric_limits<std::int64_t>::max()) {
+                     std::int64_t most = std::numeric_limits<std::int64_t>::max(),
+                     std::int64_t least = 0) {
   const double x = number(option, v);
   // (2^63 is exact in a double, and no double below it rounds up to it)
-  if (!(x >= 0 && x < 9223372036854775808.0 && x == std::floor(x)) ||
+  if (!(x >= double(least) && x < 9223372036854775808.0 && x == std::floor(x)) ||
       static_cast<std::int64_t>(x) > most)
-    throw std::invalid_argument(option + ": '" + v + "' is not an integer in [0, " +
-                                std::to_string(most) + "]");
+    throw std::invalid_argument(option + ": '" + v + "' is not an integer in [" +
+                                std::to_string(least) + ", " + std::to_string(most) + "]");
   return static_cast<std::int64_t>(x);
 }
 /// The same for a setting held in an int.
 int small_integer(const std::string& option, const std::string& v) {
   return static_cast<int>(integer(option, v, std::numeric_limits<int>::max()));
 }
-/// Refuses an output path that cannot be written (its folder missing, or
+/// A comma-separated list of names. An empty one is refused: in the settings
+/// an empty list means "all" for some and "none" for others, so an empty
+/// value (an unset shell variable, say) would pick either silently.
+std::vector<std::string> list(const std::string& option, const std::string& v) {
+  if (v.empty())
+    throw std::invalid_argument(option +
+                                ": ''; allowed: a comma-separated list of names, "
+                                "such as x or x,y (leave the option out for the default)");
+  std::vector<std::string> out;
+  std::stringstream ss(v);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  return out;
+}
+}  // namespace
+
+// Refuses an output path that cannot be written (its folder missing, or
 /// not writable, or the path a folder), before anything is integrated: a
 /// long run must not end in an error it could have given at the start.
 void require_writable(const std::string& option, const std::string& path) {
@@ -146,14 +167,6 @@ void require_writable(const std::string& option, const std::string& path) {
   if (::access(exists ? path.c_str() : folder.c_str(), W_OK) != 0)
     cannot(exists ? "the file is not writable" : "the folder is not writable");
 }
-std::vector<std::string> list(const std::string& v) {
-  std::vector<std::string> out;
-  std::stringstream ss(v);
-  std::string item;
-  while (std::getline(ss, item, ',')) out.push_back(item);
-  return out;
-}
-}  // namespace
 
 Options parse(int argc, char* argv[]) {
   Options o;
@@ -161,9 +174,15 @@ Options parse(int argc, char* argv[]) {
   o.settings.duration = 10.0;
   o.settings.save_interval = 0.1;
   bool sized = false;
+  std::string uncounted;  // the first --sweep without a count, as given
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--kokkos", 0) == 0) continue;
+    // (a stray word would otherwise be taken for an option and the next
+    // argument for its value)
+    if (a.rfind("--", 0) != 0 && a != "-h")
+      throw std::invalid_argument("unexpected argument '" + a +
+                                  "'; allowed: options, --NAME VALUE or --NAME=VALUE (see --help)");
     std::string v;
     const auto eq = a.find('=');
     const bool flag = a == "--quiet" || a == "--no-layout" || a == "--help" || a == "-h";
@@ -179,19 +198,29 @@ Options parse(int argc, char* argv[]) {
           a = key;
         }
       } else {
-        if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value (see --help)");
+        if (i + 1 >= argc)
+          throw std::invalid_argument(a + " needs a value; allowed: " + a + " VALUE or " + a +
+                                      "=VALUE (see --help)");
         v = argv[++i];
       }
     }
     auto& s = o.settings;
     if (a == "--help" || a == "-h") {
-      std::cout << help();
-      std::exit(0);
-    } else if (a == "--quiet")
-      o.quiet = true;
-    else if (a == "--no-layout")
-      o.show_layout = false;
-    else if (a == "--system") {
+      // What follows is not read (it may be anything, as before); cli_main
+      // prints the help and returns 0. (No exit here: a caller such as the
+      // fuzzer must survive the call.)
+      o.help_requested = true;
+      return o;
+    } else if (a == "--quiet" || a == "--no-layout") {
+      // (reached with a value only as --quiet=VALUE, which must not pass
+      // for --quiet=no)
+      if (!flag)
+        throw std::invalid_argument(a + ": '" + v + "'; allowed: " + a + " alone, without a value");
+      if (a == "--quiet")
+        o.quiet = true;
+      else
+        o.show_layout = false;
+    } else if (a == "--system") {
       if (!systems().count(v)) {
         std::string all;
         for (const auto& [name, run] : systems()) all += " " + name;
@@ -201,8 +230,7 @@ Options parse(int argc, char* argv[]) {
       o.system = v;
       o.system_given = true;
     } else if (a == "--batch") {
-      o.batch = integer(a, v);
-      if (o.batch < 1) throw std::invalid_argument("--batch: must be >= 1");
+      o.batch = integer(a, v, std::numeric_limits<std::int64_t>::max(), 1);
       sized = true;
     } else if (a == "--precision") {
       if (v != "double" && v != "float")
@@ -222,16 +250,23 @@ Options parse(int argc, char* argv[]) {
         throw std::invalid_argument("--sweep: '" + v + "'; allowed: NAME=LO:HI or NAME=LO:HI:N");
       sw.lo = number("--sweep", parts[0]);
       sw.hi = number("--sweep", parts[1]);
-      if (parts.size() == 3) {
-        sw.count = integer("--sweep", parts[2]);
-        if (sw.count < 1) throw std::invalid_argument("--sweep: the count must be >= 1");
-      }
+      // (a NaN or infinite initial value or parameter only fails the systems)
+      if (!std::isfinite(sw.lo) || !std::isfinite(sw.hi))
+        throw std::invalid_argument("--sweep: '" + v +
+                                    "'; allowed: NAME=LO:HI or NAME=LO:HI:N, LO and HI finite");
+      if (parts.size() == 3)
+        sw.count = integer("--sweep count", parts[2], std::numeric_limits<std::int64_t>::max(), 1);
+      else if (uncounted.empty())
+        uncounted = v;
       o.sweeps.push_back(sw);
     } else if (a == "--set") {
       const auto eqs = v.find('=');
       if (eqs == std::string::npos)
         throw std::invalid_argument("--set: '" + v + "'; allowed: NAME=VALUE");
-      o.sets.emplace_back(v.substr(0, eqs), number("--set", v.substr(eqs + 1)));
+      const double x = number("--set", v.substr(eqs + 1));
+      if (!std::isfinite(x))
+        throw std::invalid_argument("--set: '" + v + "'; allowed: NAME=VALUE, VALUE finite");
+      o.sets.emplace_back(v.substr(0, eqs), x);
     } else if (a == "--algorithm")
       s.algorithm = v;
     else if (a == "--controller")
@@ -257,9 +292,9 @@ Options parse(int argc, char* argv[]) {
     else if (a == "--max-steps")
       s.max_steps = integer(a, v);
     else if (a == "--save-states")
-      s.saved_states = list(v);
+      s.saved_states = list(a, v);
     else if (a == "--save-observables")
-      s.saved_observables = list(v);
+      s.saved_observables = list(a, v);
     else if (a == "--saves-per-launch")
       s.saves_per_chunk = small_integer(a, v);
     else if (a == "--shared-layout")
@@ -269,11 +304,11 @@ Options parse(int argc, char* argv[]) {
     else if (a == "--memory-limit")
       s.device_memory_limit = integer(a, v);
     else if (a == "--summaries")
-      s.summary_metrics = list(v);
+      s.summary_metrics = list(a, v);
     else if (a == "--summarise-states")
-      s.summarised_states = list(v);
+      s.summarised_states = list(a, v);
     else if (a == "--summarise-observables")
-      s.summarised_observables = list(v);
+      s.summarised_observables = list(a, v);
     else if (a == "--sample-every")
       s.sample_interval = number(a, v);
     else if (a == "--summary-window")
@@ -289,33 +324,14 @@ Options parse(int argc, char* argv[]) {
     else if (a == "--driver-file")
       o.driver_file = v;
     else
-      throw std::invalid_argument("unknown option '" + a + "' (see --help)");
+      throw std::invalid_argument("unknown option '" + a + "'; allowed: the options --help lists");
   }
+  if (o.sweeps.size() > 1 && !uncounted.empty())
+    throw std::invalid_argument("--sweep: '" + uncounted + "' has no count, but there are " +
+                                std::to_string(o.sweeps.size()) +
+                                " sweeps (a grid); allowed: NAME=LO:HI:N for each");
   o.sized = sized;
   return o;
-}
-
-int cli_main(int argc, char* argv[], const std::function<void(Options&)>& defaults) {
-  Options o;
-  try {
-    o = parse(argc, argv);
-    if (defaults) defaults(o);
-    require_writable("--output", o.output);
-    require_writable("--summary-output", o.summary_output);
-  } catch (const std::exception& e) {
-    std::cerr << "kobie: error: " << e.what() << "\n";
-    return 2;
-  }
-  Kokkos::ScopeGuard guard(argc, argv);
-  try {
-    return systems().at(o.system)(o);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "kobie: error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "kobie: error: " << e.what() << "\n";
-    return 1;
-  }
 }
 
 }  // namespace kobie_cli

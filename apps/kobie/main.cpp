@@ -6,6 +6,7 @@
 // writes per program: `kobie` holds all of them, `kobie-<system>` one.
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "cli.hpp"
 
@@ -47,8 +48,20 @@ const std::map<std::string, SystemRunner>& systems() {
   return all;
 }
 
+/// Lorenz where this program holds it, else the first system it holds
+/// (`kobie-decay` runs decay without being told).
 const std::string& default_system() {
-  static const std::string name = "lorenz";
+  static const std::string name = [] {
+    std::vector<std::string> built;
+#define KOBIE_CLI_BUILT(name, id) built.push_back(name);
+#define KOBIE_CLI_NOT_BUILT(name, id)
+#include "cli_systems.inc"
+#undef KOBIE_CLI_BUILT
+#undef KOBIE_CLI_NOT_BUILT
+    for (const auto& b : built)
+      if (b == "lorenz") return b;
+    return built.front();
+  }();
   return name;
 }
 

@@ -6,8 +6,10 @@
 #include <Kokkos_Core.hpp>
 
 #include <unistd.h>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -16,6 +18,7 @@
 #include <type_traits>
 
 #include "cli.hpp"
+#include "output_file.hpp"
 
 namespace kobie_cli {
 
@@ -42,73 +45,33 @@ kobie::DriverSamples default_drivers() {
   }
 }
 
-/// Reads driver samples: a CSV with a header, a first column t (uniformly
-/// spaced) and one column per driver.
-inline kobie::DriverSamples read_drivers(const std::string& path, int n_drivers,
-                                         kobie::DriverEnds ends) {
-  std::ifstream in(path);
-  if (!in) throw std::invalid_argument("--driver-file: cannot open '" + path + "'");
-  std::string line;
-  std::getline(in, line);  // header
-  std::vector<double> t;
-  kobie::DriverSamples d;
-  d.values.assign(n_drivers, {});
-  int row = 1;
-  while (std::getline(in, line)) {
-    ++row;
-    if (line.empty()) continue;
-    std::stringstream ss(line);
-    std::string cell;
-    std::vector<double> cells;
-    while (std::getline(ss, cell, ',')) {
-      try {
-        std::size_t used = 0;
-        cells.push_back(std::stod(cell, &used));
-        if (used != cell.size() && cell.find_first_not_of(" \r", used) != std::string::npos)
-          throw std::invalid_argument("");
-      } catch (const std::exception&) {
-        throw std::invalid_argument("--driver-file: '" + path + "' row " + std::to_string(row) +
-                                    ": '" + cell + "' is not a number");
-      }
-    }
-    if (static_cast<int>(cells.size()) != 1 + n_drivers)
-      throw std::invalid_argument("--driver-file: '" + path + "' row " + std::to_string(row) +
-                                  " has " + std::to_string(cells.size()) + " columns; allowed: " +
-                                  std::to_string(1 + n_drivers) + " (t and one per driver)");
-    t.push_back(cells[0]);
-    for (int k = 0; k < n_drivers; ++k) d.values[k].push_back(cells[1 + k]);
-  }
-  if (t.size() < 2) throw std::invalid_argument("--driver-file: '" + path + "' needs >= 2 rows");
-  d.t0 = t[0];
-  d.dt = t[1] - t[0];
-  for (std::size_t i = 1; i < t.size(); ++i)
-    if (std::abs((t[i] - t[i - 1]) - d.dt) > 1e-9 * std::abs(d.dt))
-      throw std::invalid_argument("--driver-file: '" + path + "': t is not uniformly spaced (row " +
-                                  std::to_string(i + 2) + "); allowed: uniform samples");
-  d.ends = ends;
-  return d;
-}
-
 template <class System>
 kobie::Batch make_batch(const Options& o) {
   auto state = System::default_state();
   auto params = System::default_parameters();
   const auto sn = kobie::names_of<System>::states();
   const auto pn = kobie::names_of<System>::parameters();
+  // A name --set or --sweep gives that is no state or parameter, refused
+  // in the option's own words (not the batch's "grid variable").
+  auto refuse = [&](const std::string& option, const std::string& name) {
+    std::string all;
+    for (const auto& n : sn) all += " " + n;
+    for (const auto& n : pn) all += " " + n;
+    throw std::invalid_argument(option + ": '" + name + "' is not a state or parameter of '" +
+                                System::name() + "'; allowed:" + all);
+  };
   for (const auto& [name, value] : o.sets) {
     bool found = false;
     for (std::size_t i = 0; i < sn.size(); ++i)
       if (sn[i] == name) state[i] = value, found = true;
     for (std::size_t i = 0; i < pn.size(); ++i)
       if (pn[i] == name) params[i] = value, found = true;
-    if (!found) {
-      std::string all;
-      for (const auto& n : sn) all += " " + n;
-      for (const auto& n : pn) all += " " + n;
-      throw std::invalid_argument("--set: '" + name + "' is not a state or parameter of '" +
-                                  System::name() + "'; allowed:" + all);
-    }
+    if (!found) refuse("--set", name);
   }
+  for (const auto& s : o.sweeps)
+    if (std::find(sn.begin(), sn.end(), s.name) == sn.end() &&
+        std::find(pn.begin(), pn.end(), s.name) == pn.end())
+      refuse("--sweep", s.name);
   std::vector<std::pair<std::string, std::vector<double>>> grid;
   long total = 1;
   for (const auto& s : o.sweeps) {
@@ -124,23 +87,50 @@ kobie::Batch make_batch(const Options& o) {
   }
   if (grid.empty()) {
     // No sweep: the batch repeats the defaults (useful for timing).
-    return kobie::Batch::verbatim<System>(std::vector<std::vector<double>>(o.batch, state),
-                                          std::vector<std::vector<double>>(o.batch, params));
+    return kobie::Batch::uniform<System>(o.batch, state, params);
   }
   (void)total;
   return kobie::Batch::grid<System>(grid, state, params);
 }
 
+/// The systems the options ask for: the product of the sweeps' counts (a
+/// sweep without one takes --batch), or --batch.
+inline std::int64_t batch_size(const Options& o) {
+  if (o.sweeps.empty()) return o.batch;
+  double total = 1;
+  for (const auto& s : o.sweeps) total *= double(s.count > 0 ? s.count : o.batch);
+  if (total > 9.0e18)
+    throw std::invalid_argument("--sweep: the grid has " + std::to_string(total) +
+                                " systems; allowed: at most 9e18");
+  return static_cast<std::int64_t>(total);
+}
+
+/// Refuses outputs that the disk cannot hold, before anything is integrated:
+/// an estimate of each CSV's size (its rows times the widest row's
+/// characters) against the space free in its folder.
+inline void require_disk_space(const std::string& option, const std::string& path, double rows,
+                               int values_per_row, int digits) {
+  if (path.empty() || rows <= 0) return;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path folder = fs::path(path).parent_path();
+  if (folder.empty()) folder = ".";
+  const auto space = fs::space(folder, ec);
+  if (ec) return;  // (the folder was checked to be writable: no figure to go by)
+  // Each value takes at most digits + 8 characters (sign, point, exponent, comma).
+  const double bytes = rows * (values_per_row * double(digits + 8) + 24);
+  if (bytes > double(space.available))
+    throw std::invalid_argument(
+        option + ": '" + path + "' would take up to " + kobie::Impl::readable_bytes(bytes) + " (" +
+        std::to_string(static_cast<std::int64_t>(rows)) + " rows), more than the " +
+        kobie::Impl::readable_bytes(double(space.available)) + " free in '" + folder.string() +
+        "'; allowed: fewer systems (--output-systems), saves or "
+        "variables, or another folder");
+}
+
 template <class T, class System>
 int run_as(const Options& o) {
   using Exec = Kokkos::DefaultExecutionSpace;
-  const kobie::Batch batch = make_batch<System>(o);
-  kobie::DriverSamples drivers;
-  if constexpr (System::n_drivers > 0) {
-    drivers = o.driver_file.empty()
-                  ? default_drivers<System>()
-                  : read_drivers(o.driver_file, System::n_drivers, kobie::DriverEnds::periodic);
-  }
   const bool progress = !o.quiet && isatty(2);
   kobie::IntegrationSettings settings = o.settings;
   if (progress && settings.saves_per_chunk == 0) {
@@ -149,6 +139,42 @@ int run_as(const Options& o) {
     // bits however a run is cut into launches).
     const double saves = std::floor(settings.duration / settings.save_interval) + 1;
     if (saves >= 20 && saves < 1e9) settings.saves_per_chunk = int(std::ceil(saves / 20));
+  }
+  // Memory and disk are planned before anything is taken: the batch, the
+  // results and the working storage against the host's memory
+  // (`plan_memory` refuses a run that cannot fit, naming the bytes), and
+  // the CSV files against the disk.
+  if (!o.summary_output.empty() && o.settings.summary_metrics.empty())
+    throw std::invalid_argument("--summary-output: '" + o.summary_output +
+                                "' but no summaries are asked; allowed: with --summaries "
+                                "(see --help)");
+  const std::int64_t n_systems = batch_size(o);
+  kobie::plan_memory<T, Algorithms>(Exec(), System{}, n_systems, settings, /*to_host=*/true,
+                                    kobie::Batch::bytes<System>(n_systems));
+  {
+    const kobie::ValidatedSettings vs = kobie::validate(settings, kobie::Impl::shape_of<System>(),
+                                                        kobie::Impl::algorithm_infos<Algorithms>());
+    const double shown = double(
+        o.output_systems < 0 ? n_systems : std::min<std::int64_t>(o.output_systems, n_systems));
+    const int digits = std::is_same<T, float>::value ? 9 : 17;
+    const int prefix = 2 + int(o.sweeps.size());
+    require_disk_space("--output", o.output, shown * vs.n_saves,
+                       prefix + 1 + vs.n_saved_variables(), digits);
+    require_disk_space("--summary-output", o.summary_output,
+                       shown * vs.n_windows * double(vs.summary_columns.size()), prefix + 2,
+                       digits);
+  }
+  const kobie::Batch batch = make_batch<System>(o);
+  kobie::DriverSamples drivers;
+  // (a driver file for a system without drivers was once silently ignored)
+  if (System::n_drivers == 0 && !o.driver_file.empty())
+    throw std::invalid_argument("--driver-file: '" + o.driver_file + "' given, but '" +
+                                System::name() +
+                                "' has no drivers; allowed: only with a system that has drivers");
+  if constexpr (System::n_drivers > 0) {
+    drivers = o.driver_file.empty() ? default_drivers<System>()
+                                    : kobie::read_driver_csv(o.driver_file, System::n_drivers,
+                                                             kobie::DriverEnds::periodic);
   }
   const auto r = kobie::solve_to_host<T, Algorithms>(
       Exec(), System{}, batch, settings, drivers, [&](int done, int total) {
@@ -198,16 +224,17 @@ int run_as(const Options& o) {
     }
     return prefix.str();
   };
-  auto open_csv = [&](const std::string& option, const std::string& path) {
-    std::ofstream out(path);
-    if (!out) throw std::invalid_argument(option + ": cannot write '" + path + "'");
+  // "system,status,<swept values>" begins every row's header.
+  auto header = [&](OutputFile& f) {
+    auto& out = f.stream();
     out << std::setprecision(std::is_same<T, float>::value ? 9 : 17);
     out << "system,status";
     for (const auto& sw : o.sweeps) out << "," << sw.name;
-    return out;
   };
   if (!o.output.empty()) {
-    auto out = open_csv("--output", o.output);
+    OutputFile f("--output", o.output);
+    header(f);
+    auto& out = f.stream();
     out << ",t";
     for (const auto& v : r.variables) out << "," << v;
     out << "\n";
@@ -217,16 +244,16 @@ int run_as(const Options& o) {
         out << p << "," << r.save_times[k];
         for (std::size_t v = 0; v < r.variables.size(); ++v) out << "," << r.outputs(k, v, s);
         out << "\n";
+        f.end_row();
       }
     }
+    f.commit();
     std::cout << "  wrote " << n_out * r.save_times.size() << " rows to " << o.output << "\n";
   }
   if (!o.summary_output.empty()) {
-    if (r.summary_columns.empty())
-      throw std::invalid_argument(
-          "--summary-output: no summaries to write; name them with "
-          "--summaries (see --help)");
-    auto out = open_csv("--summary-output", o.summary_output);
+    OutputFile f("--summary-output", o.summary_output);
+    header(f);
+    auto& out = f.stream();
     out << ",window_start,variable,metric,value\n";
     std::vector<std::pair<std::string, std::string>> split;  // "x.peaks[0]" -> x, peaks[0]
     for (const auto& c : r.summary_columns) {
@@ -236,10 +263,13 @@ int run_as(const Options& o) {
     for (std::int64_t s = 0; s < n_out; ++s) {
       const std::string p = prefix_of(s);
       for (std::size_t w = 0; w < r.summary_window_starts.size(); ++w)
-        for (std::size_t c = 0; c < split.size(); ++c)
+        for (std::size_t c = 0; c < split.size(); ++c) {
           out << p << "," << r.summary_window_starts[w] << "," << split[c].first << ","
               << split[c].second << "," << r.summaries(w, c, s) << "\n";
+          f.end_row();
+        }
     }
+    f.commit();
     std::cout << "  wrote " << n_out * r.summary_window_starts.size() * split.size() << " rows to "
               << o.summary_output << "\n";
   }

@@ -27,6 +27,7 @@
 #include <kobie/solvers/newton/jacobian.hpp>
 #include <kobie/solvers/newton/newton.hpp>
 #include <kobie/systems/builtin.hpp>
+#include <kobie/systems/driver_csv.hpp>
 #include <kobie/systems/drivers.hpp>
 #include <kobie/systems/dual.hpp>
 #include <kobie/systems/system.hpp>

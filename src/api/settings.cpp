@@ -84,6 +84,10 @@ void validate_summaries(const IntegrationSettings& s, const SystemShape& system,
     for (int m = 0; m < summary_metric_count; ++m)
       if (name == summary_metric_info(m).name) found = m;
     if (found < 0) bad("summary_metrics", "'" + name + "'", join(known_summary_metrics()));
+    // (a metric named twice would silently be computed once)
+    if (v.summary_flags & (1 << found))
+      bad("summary_metrics", "'" + name + "' (named twice)",
+          "each of " + join(known_summary_metrics()) + " at most once");
     v.summary_flags |= 1 << found;
   }
   require_finite("sample_interval", s.sample_interval);
@@ -122,6 +126,18 @@ void validate_summaries(const IntegrationSettings& s, const SystemShape& system,
   const double windows = std::floor(per_duration / per_window);
   if (!(per_window <= 2e9 && windows * per_window <= 2e9))
     bad("sample_interval", num(v.sample_interval), "at most 2e9 samples in the run");
+  // (each window takes a start time here and a row of every summary column
+  // per system in the results: as many as saves may be, no more)
+  if (!(windows <= 1e8))
+    bad("summary_window", num(s.summary_window),
+        "a window that gives at most 1e8 windows (it gives " + num(windows) +
+            "; 0: one window, the whole duration)");
+  // Distinct sample times: two times closer than time_epsilon are one event
+  // (and where |t0 + settling_time| dwarfs the interval they round to one).
+  if (!(v.sample_interval > v.time_epsilon))
+    bad("sample_interval", num(v.sample_interval),
+        "a number > 1e-12 (|t0 + settling_time| + duration) = " + num(v.time_epsilon) +
+            ", the time within which two events are one (0: the save interval)");
   v.samples_per_window = static_cast<int>(per_window);
   v.n_windows = static_cast<int>(windows);
   v.n_samples = std::int64_t(v.n_windows) * v.samples_per_window;
@@ -130,6 +146,7 @@ void validate_summaries(const IntegrationSettings& s, const SystemShape& system,
     bad("n_peaks", std::to_string(s.n_peaks), "an integer in [1, 64]");
   v.n_peaks = peaks ? s.n_peaks : 0;
   const double window = v.samples_per_window * v.sample_interval;
+  v.window_starts.reserve(v.n_windows);
   for (int w = 0; w < v.n_windows; ++w)
     v.window_starts.push_back(s.t0 + s.settling_time + w * window);
   const auto suffixes = summary_column_suffixes(v.summary_flags, v.n_peaks);
@@ -222,11 +239,22 @@ ValidatedSettings validate(const IntegrationSettings& s, const SystemShape& syst
   if (s.save_interval <= 0) bad("save_interval", num(s.save_interval), "a number > 0");
   if (s.save_interval > s.duration * (1 + 1e-12))
     bad("save_interval", num(s.save_interval), "a number <= duration (" + num(s.duration) + ")");
+  // Saves: every interval from t0 + settling, and exactly at the end.
+  // (counted in double: converting a count beyond int's range is undefined;
+  // counted before the step bounds, which default to the save interval, so
+  // that a tiny interval is refused as itself, not as dt_min > dt_max)
+  const double k = std::floor(s.duration / s.save_interval * (1 + 1e-12));
+  const double saves = k + (k * s.save_interval < s.duration * (1 - 1e-12) ? 2 : 1);
+  if (!(saves <= 1e8)) bad("save_interval", num(s.save_interval), "at most 1e8 saves");
   if (s.dt <= 0) bad("dt", num(s.dt), "a number > 0");
   if (s.dt_min <= 0) bad("dt_min", num(s.dt_min), "a number > 0");
-  const double dt_max = std::isinf(s.dt_max) ? s.save_interval : s.dt_max;
+  // (+inf means "the save interval"; -inf is refused below like any dt_max <= 0)
+  const bool dt_max_default = std::isinf(s.dt_max) && s.dt_max > 0;
+  const double dt_max = dt_max_default ? s.save_interval : s.dt_max;
   if (!(dt_max > 0)) bad("dt_max", num(s.dt_max), "a number > 0");
-  if (s.dt_min > dt_max) bad("dt_min", num(s.dt_min), "a number <= dt_max (" + num(dt_max) + ")");
+  if (s.dt_min > dt_max)
+    bad("dt_min", num(s.dt_min),
+        "a number <= dt_max (" + num(dt_max) + (dt_max_default ? ", the save interval)" : ")"));
   if (v.controller.kind != ControllerKind::fixed && (s.dt < s.dt_min || s.dt > dt_max))
     bad("dt", num(s.dt),
         "a number in [dt_min, dt_max] = [" + num(s.dt_min) + ", " + num(dt_max) + "]");
@@ -271,15 +299,25 @@ ValidatedSettings validate(const IntegrationSettings& s, const SystemShape& syst
   v.atol = tolerance("atol", s.atol, s.atol_per_state);
   v.rtol = tolerance("rtol", s.rtol, s.rtol_per_state);
 
-  // Saves: every interval from t0 + settling, and exactly at the end.
-  // (counted in double: converting a count beyond int's range is undefined)
-  const double k = std::floor(s.duration / s.save_interval * (1 + 1e-12));
-  const double saves = k + (k * s.save_interval < s.duration * (1 - 1e-12) ? 2 : 1);
-  if (!(saves <= 1e8)) bad("save_interval", num(s.save_interval), "at most 1e8 saves");
+  if (!std::isfinite(s.t0 + s.settling_time + s.duration))
+    bad("duration", num(s.duration),
+        "a number that keeps the end time finite (t0 " + num(s.t0) + " + settling_time " +
+            num(s.settling_time) + " + duration overflows)");
   v.n_saves = static_cast<int>(saves);
+  v.save_times.reserve(v.n_saves);
   for (int i = 0; i < v.n_saves; ++i)
     v.save_times.push_back(i == v.n_saves - 1 ? s.t0 + s.settling_time + s.duration
                                               : s.t0 + s.settling_time + i * s.save_interval);
+  // Distinct save times: where |t0 + settling_time| dwarfs the interval,
+  // t0 + settling_time + k * save_interval rounds to one double for several
+  // k (or the last interval's save to the end), and no step could advance
+  // from one save to the next.
+  for (int i = 1; i < v.n_saves; ++i)
+    if (!(v.save_times[i] > v.save_times[i - 1]))
+      bad("save_interval", num(s.save_interval),
+          "an interval that keeps the save times apart (saves " + std::to_string(i - 1) + " and " +
+              std::to_string(i) + " both round to t = " + num(v.save_times[i]) +
+              "; t0 + settling_time = " + num(s.t0 + s.settling_time) + " is too large for it)");
   v.saved_states = indices_of("saved_states", s.saved_states, system.states);
   v.saved_observables = indices_of("saved_observables", s.saved_observables, system.observables);
   if (v.saved_states.empty() && v.saved_observables.empty())
@@ -299,6 +337,9 @@ ValidatedSettings validate(const IntegrationSettings& s, const SystemShape& syst
   if (s.device_memory_limit < 0)
     bad("device_memory_limit", std::to_string(s.device_memory_limit),
         "0 (automatic) or a number of bytes > 0");
+  if (s.host_memory_limit < 0)
+    bad("host_memory_limit", std::to_string(s.host_memory_limit),
+        "0 (the memory available) or a number of bytes > 0");
   validate_summaries(s, system, v);
   return v;
 }

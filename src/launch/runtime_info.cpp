@@ -3,7 +3,11 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <unistd.h>
+
+#include <fstream>
 #include <sstream>
+#include <string>
 
 namespace kobie {
 
@@ -32,6 +36,21 @@ std::string configuration_report() {
 #endif
   out << "\n";
   return out.str();
+}
+
+std::int64_t available_host_memory() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::int64_t kib = 0;
+  while (meminfo >> key >> kib) {
+    if (key == "MemAvailable:") return kib * 1024;
+    meminfo.ignore(256, '\n');
+  }
+#if defined(_SC_AVPHYS_PAGES) && defined(_SC_PAGESIZE)
+  const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0) return std::int64_t(pages) * page;
+#endif
+  return 0;
 }
 
 }  // namespace kobie

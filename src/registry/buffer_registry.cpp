@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iomanip>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <tuple>
@@ -305,11 +306,25 @@ BufferLayout BufferRegistry::layout(std::string_view root, const LayoutOptions& 
   std::int64_t cursor[4] = {0, 0, 0, 0};
   std::int64_t region_alignment[4] = {Impl::buffer_alignment, Impl::buffer_alignment,
                                       Impl::buffer_alignment, Impl::buffer_alignment};
-  auto bump = [&](Region r, std::int64_t bytes, std::int64_t alignment) {
+  // Bytes are checked against max_region_bytes before any sum or product
+  // that could overflow (a declared size may be any int64).
+  auto too_large = [&](const BufferDeclaration& d, Region r) {
+    bad_buffer(d.owner, d.name,
+               "size " + std::to_string(d.size) + " of " + to_string(d.type) + " takes the " +
+                   to_string(r) + " region past " + std::to_string(max_region_bytes) +
+                   " bytes; allowed: at most max_region_bytes (2^48) per region and lane");
+  };
+  auto bytes_of = [&](const BufferDeclaration& d, std::int64_t n, Region r) {
+    if (n > max_region_bytes / size_of(d.type)) too_large(d, r);
+    return n * size_of(d.type);
+  };
+  auto bump = [&](const BufferDeclaration& d, Region r, std::int64_t bytes,
+                  std::int64_t alignment) {
     const int ri = region_index(r);
     alignment = std::max<std::int64_t>(alignment, Impl::buffer_alignment);
     region_alignment[ri] = std::max(region_alignment[ri], alignment);
     const std::int64_t at = Impl::align_up(cursor[ri], alignment);
+    if (bytes > max_region_bytes - at) too_large(d, r);
     cursor[ri] = at + bytes;
     return at;
   };
@@ -365,11 +380,12 @@ BufferLayout BufferRegistry::layout(std::string_view root, const LayoutOptions& 
             p.region = region_of(res.location);
             const std::int64_t n =
                 p.region == Region::local ? std::max<std::int64_t>(d.size, 1) : d.size;
-            p.bytes = n * elem;
-            p.offset = bump(p.region, p.bytes, alignment);
+            p.bytes = bytes_of(d, n, p.region);
+            p.offset = bump(d, p.region, p.bytes, alignment);
           }
           if (d.persistent && p.region != Region::persistent)
-            p.save_offset = bump(Region::persistent, d.size * elem, alignment);
+            p.save_offset =
+                bump(d, Region::persistent, bytes_of(d, d.size, Region::persistent), alignment);
         }
         out.m_buffers.push_back(std::move(p));
       }
@@ -410,7 +426,7 @@ void apply_location_settings(BufferRegistry& registry, std::string_view root,
   };
   visit(visit, std::string(root));
 
-  std::vector<std::tuple<std::string, std::string, Location>> changes;
+  std::vector<std::tuple<std::string, std::string, Location, std::string>> changes;  // and key
   for (const auto& [key, value] : settings) {
     const std::string suffix = "_location";
     if (key.size() <= suffix.size() ||
@@ -423,7 +439,7 @@ void apply_location_settings(BufferRegistry& registry, std::string_view root,
     bool matched = false;
     for (const auto& [owner, name] : all) {
       if (target == name || target == owner + "/" + name) {
-        changes.emplace_back(owner, name, location);
+        changes.emplace_back(owner, name, location, key);
         matched = true;
       }
     }
@@ -435,7 +451,14 @@ void apply_location_settings(BufferRegistry& registry, std::string_view root,
                                   in_quotes(root) + " or its children; buffers: " + known);
     }
   }
-  for (const auto& [owner, name, location] : changes)
+  // Every refusal before the first change (update_location's own, too:
+  // thrown midway, it would leave the earlier changes made).
+  for (const auto& [owner, name, location, key] : changes)
+    if (location == Location::local && registry.get(owner, name).run_time_size)
+      throw std::invalid_argument("kobie: setting " + in_quotes(key) +
+                                  " has value 'local'; allowed for " + buffer_id(owner, name) +
+                                  ", whose size is set at run time: 'shared', 'persistent'");
+  for (const auto& [owner, name, location, key] : changes)
     registry.update_location(owner, name, location);
 }
 
@@ -456,6 +479,12 @@ const OwnerRange& BufferLayout::owner_range(std::string_view owner) const {
 
 std::int64_t BufferLayout::shared_bytes_per_team(int lanes) const {
   if (m_shared_bytes == 0) return 0;
+  // (m_shared_bytes <= max_region_bytes, 2^48, but lanes may be any int)
+  if (lanes >
+      (std::numeric_limits<std::int64_t>::max() - Impl::scratch_base_alignment) / m_shared_bytes)
+    throw std::length_error("kobie: " + std::to_string(lanes) + " lanes of " +
+                            std::to_string(m_shared_bytes) +
+                            " shared bytes each exceed any team scratch size");
   return std::int64_t(lanes) * m_shared_bytes + Impl::scratch_base_alignment;
 }
 
@@ -497,12 +526,23 @@ LaunchPlan plan_launch(const BufferLayout& layout, const LaunchLimits& limits,
       limits.min_lanes > limits.preferred_lanes || limits.level1_lanes < 0)
     throw std::invalid_argument(
         "kobie: launch limits need 1 <= min_lanes <= preferred_lanes and level1_lanes >= 0");
+  if (limits.lanes_per_thread < 0)
+    throw std::invalid_argument("kobie: launch limit lanes_per_thread has value " +
+                                std::to_string(limits.lanes_per_thread) +
+                                "; allowed: 0 (a team's lanes all on one thread) or a number > 0");
   const int level1_lanes = limits.level1_lanes > 0 ? limits.level1_lanes : limits.preferred_lanes;
   auto make = [&](int lanes, int level) {
     LaunchPlan p;
     p.lanes_per_team = lanes;
     p.lanes_per_thread =
         limits.lanes_per_thread > 0 ? std::min(limits.lanes_per_thread, lanes) : lanes;
+    // (threads that each walk lanes_per_thread lanes must cover the team's
+    // lanes exactly: a remainder would be lanes, systems, that no thread runs)
+    if (lanes % p.lanes_per_thread != 0)
+      throw std::invalid_argument("kobie: launch limit lanes_per_thread has value " +
+                                  std::to_string(limits.lanes_per_thread) +
+                                  ", which does not divide a team of " + std::to_string(lanes) +
+                                  " lanes; allowed: 0 or a divisor of every lane count tried");
     p.team_size = lanes / p.lanes_per_thread;
     p.vector_length = limits.policy_vector_length;
     p.scratch_level = level;

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -127,3 +128,67 @@ TEST(TEST_CATEGORY, an_end_state_holds_every_persistent_flagged_buffer_by_path) 
 }
 
 }  // namespace
+
+// Memory is planned before it is taken (issue 23): a solve whose host
+// memory cannot fit is refused from its plan, naming the setting and the
+// bytes, before anything is allocated; `plan_memory` gives the same plan
+// without a batch; and on a host space `solve_to_host` runs its working
+// storage in groups of systems to fit the host limit, with the same bits.
+TEST(TEST_CATEGORY, memory_is_planned_before_it_is_taken) {
+  using System = kobie::systems::Lorenz;
+  using Rk4 = std::tuple<kobie::tableaus::ClassicalRK4>;
+  kobie::IntegrationSettings s;
+  s.algorithm = "rk4";
+  s.controller = "fixed";
+  s.dt = 1e-3;
+  s.duration = 0.2;
+  s.save_interval = 0.1;
+  auto refused = [](const auto& call, const std::vector<std::string>& parts) {
+    try {
+      call();
+    } catch (const std::invalid_argument& e) {
+      const std::string m = e.what();
+      for (const auto& p : parts) EXPECT_NE(m.find(p), std::string::npos) << m << "\n lacks " << p;
+      return;
+    }
+    ADD_FAILURE() << "not refused";
+  };
+  // A trillion systems (`kobie --batch 1e12` ended in std::bad_alloc): 72 TB
+  // of outputs alone, more than any host has now. Nothing is allocated.
+  refused([&] { kobie::plan_memory<double, Rk4>(Exec(), System{}, 1000000000000, s); },
+          {"'host_memory_limit'", "1000000000000 systems", "outputs", "3 saves x 3 variables x 8 B",
+           "allowed"});
+  // 1e5 saves of 200 systems (480 MB of results) under a limit of 64 MiB:
+  // refused by the solve itself, before its first allocation (it used to
+  // fail allocating, or to take the machine's memory).
+  const std::vector<double> rho(200, 28.0);
+  const auto batch = kobie::Batch::grid<System>({{"rho", rho}});
+  kobie::IntegrationSettings many = s;
+  many.duration = 100;
+  many.save_interval = 1e-3;
+  many.host_memory_limit = 64 << 20;
+  refused([&] { kobie::solve_to_host<double, Rk4>(Exec(), System{}, batch, many); },
+          {"'host_memory_limit' has value 67108864", "200 systems", "outputs",
+           "100001 saves x 3 variables", "MiB"});
+  // The limit as a setting.
+  kobie::IntegrationSettings tight = s;
+  tight.host_memory_limit = 1000;
+  refused([&] { kobie::solve_to_host<double, Rk4>(Exec(), System{}, batch, tight); },
+          {"'host_memory_limit' has value 1000 (as set", "200 systems", "allowed"});
+
+  // Enough for the results and 10 systems' working storage at a time.
+  const auto whole = kobie::plan_memory<double, Rk4>(Exec(), System{}, 200, s);
+  EXPECT_EQ(whole.group, 200);
+  const bool host_space = std::is_same<Memory, Kokkos::HostSpace>::value;
+  if (!host_space) return;  // a device's working storage is not host memory
+  tight.host_memory_limit = std::int64_t(whole.host_bytes) - 190 * whole.device_bytes_per_system;
+  const auto grouped = kobie::plan_memory<double, Rk4>(Exec(), System{}, 200, tight);
+  EXPECT_EQ(grouped.group, 10) << grouped.report;
+  EXPECT_LE(grouped.host_bytes, double(tight.host_memory_limit)) << grouped.report;
+  const auto a = kobie::solve_to_host<double, Rk4>(Exec(), System{}, batch, s);
+  const auto b = kobie::solve_to_host<double, Rk4>(Exec(), System{}, batch, tight);
+  EXPECT_NE(b.launch_report.find("20 groups of up to 10 systems"), std::string::npos)
+      << b.launch_report;
+  ASSERT_EQ(a.outputs.size(), b.outputs.size());
+  EXPECT_EQ(std::memcmp(a.outputs.data(), b.outputs.data(), a.outputs.size() * sizeof(double)), 0);
+}

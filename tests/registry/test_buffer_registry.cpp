@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "registry_components.hpp"
 
@@ -429,3 +431,25 @@ TEST(TEST_CATEGORY, registry_refused_link_changes_nothing) {
 }
 
 }  // namespace
+
+// The thread-safety contract (BufferRegistry::layout): a layout is computed
+// anew from the declarations on every call and fills no cache, so
+// concurrent `const` calls on one registry are safe and agree.
+TEST(TEST_CATEGORY, registry_layouts_from_many_threads_agree) {
+  BufferRegistry r;
+  r.add_child("step", "step/newton");
+  r.add({"step", "stage", 6, ElementType::float64, Location::shared});
+  r.add({"step", "k0", 3, ElementType::float64, Location::local, true});
+  r.add({"step/newton", "jacobian", 9, ElementType::float64, Location::persistent});
+  r.add({"step/newton", "pivots", 3, ElementType::int32, Location::local});
+  const BufferRegistry& shared = r;
+  const std::string expected = shared.layout("step").report();
+  std::vector<std::string> seen(4);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < seen.size(); ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) seen[t] = shared.layout("step").report();
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& s : seen) EXPECT_EQ(s, expected);
+}

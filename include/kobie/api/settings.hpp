@@ -83,6 +83,13 @@ struct IntegrationSettings {
   /// memory on CUDA. Only `solve_to_host` chunks; `solve` keeps the whole
   /// result in device memory and throws if it cannot.
   std::int64_t device_memory_limit = 0;
+  /// Bytes the solve may take in host memory: the results it returns
+  /// (outputs and summaries, for `solve_to_host` and on host backends), the
+  /// status, counters and end state, and on host backends the working
+  /// storage too. Planned before anything is allocated; a solve that would
+  /// need more is refused, naming the bytes. 0: the memory this machine
+  /// has available when the solve starts (available_host_memory()).
+  std::int64_t host_memory_limit = 0;
 };
 
 /// The explicit algorithms KoBIE knows, by name.

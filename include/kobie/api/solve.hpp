@@ -14,6 +14,7 @@
 #include <kobie/api/settings.hpp>
 #include <kobie/api/solve_plan.hpp>
 #include <kobie/api/working_set.hpp>
+#include <kobie/launch/runtime_info.hpp>
 #include <kobie/launch/team_launch.hpp>
 #include <kobie/loop/integration_loop.hpp>
 #include <kobie/registry/buffer_allocator.hpp>
@@ -22,6 +23,7 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -87,7 +89,8 @@ class Batch {
     std::vector<std::pair<int, int>> targets;  // (0 state / 1 parameter, index)
     for (const auto& [name, values] : sweeps) {
       if (values.empty())
-        throw std::invalid_argument("kobie: grid variable '" + name + "' has no values");
+        throw std::invalid_argument("kobie: grid variable '" + name +
+                                    "' has no values; allowed: at least one value");
       int kind = -1, index = -1;
       for (std::size_t i = 0; i < state_names.size(); ++i)
         if (state_names[i] == name) kind = 0, index = static_cast<int>(i);
@@ -101,19 +104,61 @@ class Batch {
                                     "parameter of '" + System::name() + "'; allowed: " + all);
       }
       targets.emplace_back(kind, index);
+      if (static_cast<double>(total) * static_cast<double>(values.size()) > 9.0e18)
+        throw std::invalid_argument("kobie: the grid of " + std::to_string(sweeps.size()) +
+                                    " variables has more than 9e18 combinations; allowed: "
+                                    "fewer values");
       total *= static_cast<std::int64_t>(values.size());
     }
-    std::vector<std::vector<double>> states(total, base_state), params(total, base_parameters);
-    for (std::int64_t s = 0; s < total; ++s) {
-      std::int64_t rest = s;
-      for (std::size_t v = 0; v < sweeps.size(); ++v) {
-        const auto& values = sweeps[v].second;
-        const double x = values[rest % static_cast<std::int64_t>(values.size())];
-        rest /= static_cast<std::int64_t>(values.size());
-        (targets[v].first == 0 ? states[s] : params[s])[targets[v].second] = x;
-      }
+    Batch b = uniform<System>(total, base_state, base_parameters);
+    std::int64_t stride = 1;  // the first variable varies fastest
+    for (std::size_t v = 0; v < sweeps.size(); ++v) {
+      const auto& values = sweeps[v].second;
+      const auto n_values = static_cast<std::int64_t>(values.size());
+      double* row = targets[v].first == 0 ? &b.m_states[targets[v].second * total]
+                                          : &b.m_parameters[targets[v].second * total];
+      for (std::int64_t s = 0; s < total; ++s) row[s] = values[(s / stride) % n_values];
+      stride *= n_values;
     }
-    return verbatim<System>(states, params);
+    return b;
+  }
+
+  /// `n_systems` copies of one state and parameter set (empty: the
+  /// system's defaults), held as the batch holds them: no per-system rows.
+  template <class System>
+  static Batch uniform(std::int64_t n_systems, std::vector<double> state = {},
+                       std::vector<double> parameters = {}) {
+    if (n_systems < 1)
+      throw std::invalid_argument("kobie: setting 'batch' has " + std::to_string(n_systems) +
+                                  " systems; allowed: >= 1");
+    if (state.empty()) state = default_state<System>();
+    if (parameters.empty()) parameters = default_parameters<System>();
+    if (static_cast<int>(state.size()) != System::n_states)
+      throw std::invalid_argument("kobie: setting 'initial states' has " +
+                                  std::to_string(state.size()) +
+                                  " values; allowed: " + std::to_string(System::n_states));
+    if (static_cast<int>(parameters.size()) != System::n_parameters)
+      throw std::invalid_argument("kobie: setting 'parameters' has " +
+                                  std::to_string(parameters.size()) +
+                                  " values; allowed: " + std::to_string(System::n_parameters));
+    Batch b;
+    b.m_n_states = System::n_states;
+    b.m_n_parameters = System::n_parameters;
+    b.m_size = n_systems;
+    b.m_states.resize(std::size_t(n_systems) * System::n_states);
+    b.m_parameters.resize(std::size_t(n_systems) * System::n_parameters);
+    for (int i = 0; i < System::n_states; ++i)
+      std::fill_n(b.m_states.begin() + i * n_systems, n_systems, state[i]);
+    for (int j = 0; j < System::n_parameters; ++j)
+      std::fill_n(b.m_parameters.begin() + j * n_systems, n_systems, parameters[j]);
+    return b;
+  }
+  /// The host bytes a batch of `n_systems` takes (a plan made before it is
+  /// built: `plan_memory`'s `caller_host_bytes`).
+  template <class System>
+  static std::int64_t bytes(std::int64_t n_systems) {
+    return n_systems * std::int64_t(System::n_states + System::n_parameters) *
+           std::int64_t(sizeof(double));
   }
 
   std::int64_t size() const { return m_size; }
@@ -361,25 +406,80 @@ LoopConfig<System> loop_config(const ValidatedSettings& vs) {
   return c;
 }
 
+/// The memory a solve may take and where its arrays live, from the
+/// settings and the machine: the device limit (memory_limit), the host
+/// limit (the setting, or the memory available now).
+template <class ExecSpace>
+MemoryBudget memory_budget(const ValidatedSettings& vs, bool group_systems, bool results_on_host,
+                           std::int64_t caller_host_bytes = 0) {
+  MemoryBudget b;
+  b.device_limit = memory_limit<ExecSpace>(vs.raw.device_memory_limit);
+  b.host_limit = vs.raw.host_memory_limit > 0 ? vs.raw.host_memory_limit : available_host_memory();
+  b.group_systems = group_systems;
+  b.space_is_host = std::is_same<typename ExecSpace::memory_space, Kokkos::HostSpace>::value;
+  b.results_on_host = results_on_host || b.space_is_host;
+  b.caller_host_bytes = caller_host_bytes;
+  return b;
+}
+
+/// One kernel's buffer layout and the solve's plan (src/api/solve_plan.cpp),
+/// decided before anything is allocated.
+struct KernelPlan {
+  BufferLayout layout;
+  SolvePlan plan;
+};
+template <class System, class T, class Kernel, class P, class ExecSpace>
+KernelPlan plan_kernel(const ValidatedSettings& vs, std::int64_t n_sys,
+                       const MemoryBudget& budget) {
+  using Loop = typename Kernel::Loop;
+  constexpr bool vector_passes = lanes_in_vector_passes<ExecSpace>::value;
+  BufferRegistry registry;
+  const std::string root = register_components<Loop>(registry, "loop");
+  apply_placement<P, Loop>(registry, root);
+  const int n_summarised = vs.n_summarised_variables();
+  registry.update_size(
+      root + "/" + Summaries::component_name(), "accumulators",
+      vs.summary_flags ? n_summarised * Summaries::slots_per_variable(vs.n_peaks) : 0);
+  KernelPlan kp;
+  kp.layout = registry.layout(root, layout_options<ExecSpace>());
+  select_placement<Loop, vector_passes>(kp.layout, PlacementList<P>{});
+  KernelShape shape;
+  shape.n_states = System::n_states;
+  shape.n_parameters = System::n_parameters;
+  shape.scalar_bytes = sizeof(T);
+  shape.device_stat_rows = Kernel::device_stat_rows;
+  shape.host_stat_rows = stat_rows;
+  shape.vector_passes = vector_passes;
+  shape.lane_loop_vectorises =
+      !vector_passes || System::n_states <= Impl::unroll_limit ||
+      (Kernel::use_packs && (vs.controller.fixed || Kernel::use_adaptive_packs));
+  shape.max_host_lanes = Kernel::max_host_lanes;
+  // (as this body sees them, which is this translation unit's own when
+  // its symbol carries them: tests/loop/test_instruction_sets.cpp)
+  shape.host_vector_bytes = native_vector_bytes;
+  shape.host_fma = native_fma;
+  kp.plan = plan_solve(vs, kp.layout, shape, launch_limits<ExecSpace>(vs.raw.lanes_per_team), n_sys,
+                       budget);
+  return kp;
+}
+
 /// Runs the launches of one solve, calling `on_launch(LaunchOutputs)` after
 /// each. The batch runs in groups of systems when it would exceed
 /// `memory_limit` (`group_systems`; otherwise that is an error), each group
 /// in launches over windows of saves; status, counters and the end state
-/// are gathered into `info`.
+/// are gathered into `info`. Nothing is allocated before the plan says the
+/// solve fits its memory (`MemoryBudget`).
 template <class System, class T, class Algorithms, class Placements, class ExecSpace, class Inputs,
-          class Log, class OnLaunch>
+          class Log, class OnLaunch, class Isa = native_instruction_set>
 void run_solve(const ExecSpace& space, const System& system, const Inputs& batch,
                const ValidatedSettings& vs, const DriverSamples& driver_samples,
-               const EndState<T>* resume, const Log& log, bool group_systems,
+               const EndState<T>* resume, const Log& log, const MemoryBudget& budget,
                Results<T, Kokkos::HostSpace>& info, OnLaunch&& on_launch) {
   using mem = typename ExecSpace::memory_space;
   using Host = Kokkos::HostSpace;
-  constexpr bool vector_passes = lanes_in_vector_passes<ExecSpace>::value;
   check_system<System>();
   const std::int64_t n_sys = batch.size();
   const int n_vars = vs.n_saved_variables();
-  const DriverSet<mem> drivers(driver_samples, System::n_drivers, space);
-  info.stats = decltype(info.stats)("kobie::solve::stats", stat_rows, n_sys);
 
   with_tableau<Algorithms>(vs.raw.algorithm, [&](auto tab) {
     // A malformed tableau (a user's) is refused here, before any launch.
@@ -387,39 +487,21 @@ void run_solve(const ExecSpace& space, const System& system, const Inputs& batch
     with_placement(vs.raw.placement, Placements{}, [&](auto placement) {
       using Tab = decltype(tab);
       using P = decltype(placement);
-      using Kernel = IntegrationKernel<System, Tab, T, P, ExecSpace, Log>;
+      using Kernel = IntegrationKernel<System, Tab, T, P, ExecSpace, Log, Isa>;
       using Loop = typename Kernel::Loop;
-      BufferRegistry registry;
-      const std::string root = register_components<Loop>(registry, "loop");
-      apply_placement<P, Loop>(registry, root);
-      const int n_summarised = vs.n_summarised_variables();
-      registry.update_size(
-          root + "/" + Summaries::component_name(), "accumulators",
-          vs.summary_flags ? n_summarised * Summaries::slots_per_variable(vs.n_peaks) : 0);
-      const BufferLayout layout = registry.layout(root, layout_options<ExecSpace>());
-      select_placement<Loop, vector_passes>(layout, PlacementList<P>{});
+      const KernelPlan kp = plan_kernel<System, T, Kernel, P, ExecSpace>(vs, n_sys, budget);
+      const BufferLayout& layout = kp.layout;
+      const SolvePlan& sp = kp.plan;
       // The end state: every persistent-flagged buffer, as declared.
       info.end_state.buffers = saved_buffers(layout);
       info.end_state.n_systems = n_sys;
       if (resume) Impl::check_resumable(*resume, info.end_state.buffers, n_sys);
+      // The plan fits: the first allocations.
+      const DriverSet<mem> drivers(driver_samples, System::n_drivers, space);
+      info.stats = decltype(info.stats)("kobie::solve::stats", stat_rows, n_sys);
       info.end_state.data = decltype(info.end_state.data)(
           Kokkos::view_alloc(Kokkos::WithoutInitializing, "kobie::solve::end_state"),
           info.end_state.bytes_per_system() * n_sys);
-      // The plan (src/api/solve_plan.cpp): slices, launch shape, launches,
-      // the group's arrays and its size under the memory limit.
-      KernelShape shape;
-      shape.n_states = System::n_states;
-      shape.n_parameters = System::n_parameters;
-      shape.scalar_bytes = sizeof(T);
-      shape.device_stat_rows = Kernel::device_stat_rows;
-      shape.vector_passes = vector_passes;
-      shape.lane_loop_vectorises =
-          !vector_passes || System::n_states <= Impl::unroll_limit ||
-          (Kernel::use_packs && (vs.controller.fixed || Kernel::use_adaptive_packs));
-      shape.max_host_lanes = Kernel::max_host_lanes;
-      const SolvePlan sp =
-          plan_solve(vs, layout, shape, launch_limits<ExecSpace>(vs.raw.lanes_per_team), n_sys,
-                     memory_limit<ExecSpace>(vs.raw.device_memory_limit), group_systems);
       const LaunchPlan& plan = sp.launch;
       const WorkingSet& ws = sp.working_set;
       const std::int64_t group = sp.group;
@@ -570,7 +652,7 @@ namespace Impl {
 /// (tests record every step through it; production passes NoLog).
 template <class T, class OutSpace, class Algorithms,
           class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace,
-          class Inputs, class Log>
+          class Inputs, class Log, class Isa = native_instruction_set>
 Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, const Inputs& batch,
                                 const IntegrationSettings& settings, const DriverSamples& drivers,
                                 const EndState<T>* resume, const Log& log,
@@ -584,11 +666,12 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
   if (batch.size() < 1)
     throw std::invalid_argument("kobie: setting 'batch' holds no system; allowed: >= 1");
   if (batch.n_states() != System::n_states || batch.n_parameters() != System::n_parameters)
-    throw std::invalid_argument("kobie: the batch was built for another system (" +
-                                std::to_string(batch.n_states()) + " states, " +
-                                std::to_string(batch.n_parameters()) + " parameters; '" +
-                                System::name() + "' has " + std::to_string(System::n_states) +
-                                " and " + std::to_string(System::n_parameters) + ")");
+    throw std::invalid_argument(
+        "kobie: setting 'batch' holds systems of " + std::to_string(batch.n_states()) +
+        " states and " + std::to_string(batch.n_parameters()) +
+        " parameters (built for another system); allowed: a batch of '" + System::name() +
+        "' systems, " + std::to_string(System::n_states) + " states and " +
+        std::to_string(System::n_parameters) + " parameters");
   Results<T, Kokkos::HostSpace> info;
   Results<T, OutSpace> r;
   r.save_times = vs.save_times;
@@ -612,7 +695,9 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
   // Only solve_to_host (streaming) runs a batch in groups of systems.
   const bool group_systems = streaming && std::is_same<OutSpace, Kokkos::HostSpace>::value;
   run_solve<System, T, Algorithms, Placements>(
-      space, system, batch, vs, drivers, resume, log, group_systems, info, [&](const auto& part) {
+      space, system, batch, vs, drivers, resume, log,
+      memory_budget<ExecSpace>(vs, group_systems, std::is_same<OutSpace, Kokkos::HostSpace>::value),
+      info, [&](const auto& part) {
         const bool whole_batch = part.system_begin == 0 && part.n_systems == r.n_systems &&
                                  std::int64_t(part.outputs.extent(2)) == r.n_systems;
         // Rows [begin, end) of `from` (rows from 0) into rows [begin, end) of `to`.
@@ -684,7 +769,8 @@ Results<T, OutSpace> solve_impl(const ExecSpace& space, const System& system, co
 /// name ("default", "all-local", "all-shared", `MoveOne` names):
 /// `solve<double, Dopri, PlacementList<DefaultPlacement, AllLocal>>(...)`.
 template <class T, class Algorithms = tableaus::all_explicit,
-          class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace>
+          class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace,
+          class Isa = Impl::native_instruction_set>
 Results<T, typename ExecSpace::memory_space> solve(const ExecSpace& space, const System& system,
                                                    const Batch& batch,
                                                    const IntegrationSettings& settings,
@@ -698,7 +784,8 @@ Results<T, typename ExecSpace::memory_space> solve(const ExecSpace& space, const
 /// (a `DeviceBatch` in T, of the space's memory): nothing of the run passes
 /// through the host but status, counters and the end state.
 template <class T, class Algorithms = tableaus::all_explicit,
-          class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace>
+          class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace,
+          class Isa = Impl::native_instruction_set>
 Results<T, typename ExecSpace::memory_space> solve(
     const ExecSpace& space, const System& system,
     const DeviceBatch<T, typename ExecSpace::memory_space>& batch,
@@ -714,7 +801,8 @@ Results<T, typename ExecSpace::memory_space> solve(
 /// done, total)` is called after each launch (with groups, saves done
 /// counts every group's share).
 template <class T, class Algorithms = tableaus::all_explicit,
-          class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace>
+          class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace,
+          class Isa = Impl::native_instruction_set>
 Results<T, Kokkos::HostSpace> solve_to_host(const ExecSpace& space, const System& system,
                                             const Batch& batch, const IntegrationSettings& settings,
                                             const DriverSamples& drivers = {},
@@ -722,6 +810,57 @@ Results<T, Kokkos::HostSpace> solve_to_host(const ExecSpace& space, const System
                                             const EndState<T>* resume = nullptr) {
   return Impl::solve_impl<T, Kokkos::HostSpace, Algorithms, Placements>(
       space, system, batch, settings, drivers, resume, NoLog{}, progress, /*streaming=*/true);
+}
+
+/// What a solve of `n_systems` systems would take, planned exactly as the
+/// solve plans it (the same layout, launches, groups and limits) without
+/// allocating or launching anything. Throws std::invalid_argument, as the
+/// solve would, when the settings are bad or the solve does not fit its
+/// memory. A program that builds a large batch asks this first, passing the
+/// host bytes that batch will take (`caller_host_bytes`), so that nothing
+/// is allocated for a run that cannot fit. `to_host`: as `solve_to_host`
+/// (groups of systems, results in host memory), else as `solve`.
+struct MemoryPlan {
+  std::int64_t n_systems = 0;
+  std::int64_t group = 0;  ///< systems per group (n_systems: one group)
+  std::int64_t device_bytes_per_system = 0;
+  double host_bytes = 0;  ///< host memory in all, the caller's included
+  std::string report;     ///< the host arrays and the launch, in words
+};
+template <class T, class Algorithms = tableaus::all_explicit,
+          class Placements = PlacementList<DefaultPlacement>, class System, class ExecSpace,
+          class Isa = Impl::native_instruction_set>
+MemoryPlan plan_memory(const ExecSpace&, const System&, std::int64_t n_systems,
+                       const IntegrationSettings& settings, bool to_host = true,
+                       std::int64_t caller_host_bytes = 0) {
+  const ValidatedSettings vs =
+      validate(settings, Impl::shape_of<System>(), Impl::algorithm_infos<Algorithms>());
+  if (n_systems < 1)
+    throw std::invalid_argument("kobie: setting 'batch' has " + std::to_string(n_systems) +
+                                " systems; allowed: >= 1");
+  MemoryPlan m;
+  m.n_systems = n_systems;
+  const Impl::MemoryBudget budget =
+      Impl::memory_budget<ExecSpace>(vs, to_host, to_host, caller_host_bytes);
+  Impl::with_tableau<Algorithms>(vs.raw.algorithm, [&](auto tab) {
+    Impl::with_placement(vs.raw.placement, Placements{}, [&](auto placement) {
+      using Kernel =
+          IntegrationKernel<System, decltype(tab), T, decltype(placement), ExecSpace, NoLog, Isa>;
+      const Impl::KernelPlan kp =
+          Impl::plan_kernel<System, T, Kernel, decltype(placement), ExecSpace>(vs, n_systems,
+                                                                               budget);
+      m.group = kp.plan.group;
+      m.device_bytes_per_system = kp.plan.bytes_per_system;
+      m.host_bytes = kp.plan.host_bytes;
+      std::ostringstream r;
+      r << "host memory " << Impl::readable_bytes(kp.plan.host_bytes) << ":";
+      for (const auto& a : kp.plan.host_arrays)
+        r << " " << a.name << " " << Impl::readable_bytes(a.bytes) << ";";
+      r << " launch: " << kp.plan.launch_report;
+      m.report = r.str();
+    });
+  });
+  return m;
 }
 
 }  // namespace kobie

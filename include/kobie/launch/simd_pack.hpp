@@ -84,6 +84,28 @@ inline constexpr int native_vector_bytes = 16;
 /// Systems per pack for scalar T: a native vector of T.
 template <class T>
 inline constexpr int pack_width = native_vector_bytes / int(sizeof(T));
+
+/// The instruction set a translation unit's host code is compiled for, as
+/// a type: its vector bytes (the pack width) and whether it fuses
+/// multiply-adds (`mul_add`). Every template whose body depends on them
+/// and that is emitted out of line (the integration kernel, and the solve
+/// functions that instantiate it) takes it as its last template parameter,
+/// defaulted to this one: two translation units compiled with different
+/// `-m` flags then instantiate distinct symbols instead of two bodies of
+/// one symbol, of which the linker would keep either (an ODR violation:
+/// docs/ARCHITECTURE.md, *Instruction sets and symbols*).
+template <int VectorBytes, bool Fma>
+struct InstructionSet {
+  static constexpr int vector_bytes = VectorBytes;
+  static constexpr bool fma = Fma;
+};
+/// Whether host code fuses multiply-adds (as `mul_add` does where it can).
+#if defined(__FMA__) && (defined(__GNUC__) || defined(__clang__))
+inline constexpr bool native_fma = true;
+#else
+inline constexpr bool native_fma = false;
+#endif
+using native_instruction_set = InstructionSet<native_vector_bytes, native_fma>;
 }  // namespace Impl
 
 #if KOBIE_SIMD_PACKS

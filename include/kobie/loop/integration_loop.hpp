@@ -168,8 +168,10 @@ struct LoopConfig {
 /// `Method` is a tableau or an implicit family's tag (step_concept.hpp); the
 /// loop knows its step through the Step concept, and gives explicit steps
 /// the host's fast paths (uniform fixed passes, SIMD packs, the lean loop).
-template <class System, class Method, class T, class Placement, class ExecSpace, class Log = NoLog>
+template <class System, class Method, class T, class Placement, class ExecSpace, class Log = NoLog,
+          class Isa = Impl::native_instruction_set>
 struct IntegrationKernel {
+  using instruction_set = Isa;  ///< the host code's (a distinct type per -m flags)
   using Step = step_t<Method, System, T>;
   static_assert(check_step<Step, System>());
   /// The same step in another scalar (packs of systems).

@@ -45,6 +45,12 @@ struct BufferDeclaration {
   bool run_time_size = false;
 };
 
+/// The most bytes a layout's region may take per lane (per system for the
+/// persistent region): 256 TiB, beyond any device's memory for one system.
+/// The layout refuses a buffer that would take its region past it, so that
+/// no offset, total or team size computed from a layout can overflow.
+inline constexpr std::int64_t max_region_bytes = std::int64_t(1) << 48;
+
 /// The region a placed buffer's storage is in.
 enum class Region : std::uint8_t { none, shared, local, persistent };
 const char* to_string(Region region);
@@ -91,7 +97,8 @@ class BufferLayout {
   std::int64_t local_bytes_per_lane() const { return m_local_bytes; }
   /// Bytes of persistent storage per system (live buffers plus save slots).
   std::int64_t persistent_bytes_per_system() const { return m_persistent_bytes; }
-  /// Team scratch to request for `lanes` lanes (0 when nothing is shared).
+  /// Team scratch to request for `lanes` lanes (0 when nothing is shared);
+  /// throws std::length_error when it exceeds any 64-bit size.
   std::int64_t shared_bytes_per_team(int lanes) const;
   /// Number of slots (every declared buffer, disabled ones included).
   int slot_count() const { return static_cast<int>(m_buffers.size()); }
@@ -151,7 +158,8 @@ class BufferRegistry {
   std::vector<BufferDeclaration> buffers(std::string_view owner) const;
 
   /// The layout of `root` and its descendants, computed from the current
-  /// declarations. Computed anew on every call: a registry is an ordinary
+  /// declarations; throws std::invalid_argument naming the buffer that takes
+  /// a region past max_region_bytes. Computed anew on every call: a registry is an ordinary
   /// value, safe for concurrent `const` calls and not for a change during
   /// one (callers keep the layout they got; it is a value).
   BufferLayout layout(std::string_view root, const LayoutOptions& options = {}) const;

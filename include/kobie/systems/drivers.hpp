@@ -20,6 +20,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -112,24 +113,35 @@ struct DriverSet {
   /// that instance). Throws std::invalid_argument naming the problem.
   template <class ExecSpace = typename MemorySpace::execution_space>
   DriverSet(const DriverSamples& s, int n_drivers, const ExecSpace& space = ExecSpace()) {
+    // (values as given: std::to_string writes 1e-9 as 0.000000)
+    const auto num = [](double x) {
+      std::ostringstream o;
+      o.precision(15);
+      o << x;
+      return o.str();
+    };
     if (static_cast<int>(s.values.size()) != n_drivers)
       throw std::invalid_argument("kobie: setting 'drivers' has " +
-                                  std::to_string(s.values.size()) +
-                                  " driver rows; the system has " + std::to_string(n_drivers));
+                                  std::to_string(s.values.size()) + " driver rows; allowed: " +
+                                  std::to_string(n_drivers) + " (one per driver of the system)");
     if (n_drivers == 0) return;
     if (!(s.dt > 0) || !std::isfinite(s.dt))
-      throw std::invalid_argument("kobie: setting 'driver dt' is " + std::to_string(s.dt) +
-                                  "; allowed: a finite value > 0");
+      throw std::invalid_argument("kobie: setting 'driver dt' has value " + num(s.dt) +
+                                  "; allowed: a finite number > 0");
     n_samples = static_cast<int>(s.values[0].size());
     if (n_samples < 1)
-      throw std::invalid_argument("kobie: setting 'drivers' has no samples; allowed: >= 1");
-    for (const auto& row : s.values) {
+      throw std::invalid_argument("kobie: setting 'drivers' has 0 samples per row; allowed: >= 1");
+    for (std::size_t d = 0; d < s.values.size(); ++d) {
+      const auto& row = s.values[d];
       if (static_cast<int>(row.size()) != n_samples)
-        throw std::invalid_argument(
-            "kobie: setting 'drivers' has rows of different lengths; allowed: equal lengths");
-      for (double v : row)
-        if (!std::isfinite(v))
-          throw std::invalid_argument("kobie: setting 'drivers' holds a non-finite sample");
+        throw std::invalid_argument("kobie: setting 'drivers' row " + std::to_string(d) + " has " +
+                                    std::to_string(row.size()) + " samples; allowed: " +
+                                    std::to_string(n_samples) + ", as row 0 (equal lengths)");
+      for (std::size_t i = 0; i < row.size(); ++i)
+        if (!std::isfinite(row[i]))
+          throw std::invalid_argument("kobie: setting 'drivers' row " + std::to_string(d) +
+                                      " sample " + std::to_string(i) + " has value " + num(row[i]) +
+                                      "; allowed: finite numbers");
     }
     t0 = s.t0;
     dt = s.dt;

@@ -36,10 +36,11 @@ namespace kobie {
 /// per-thread loop runs the fixed steps of systems of up to unroll_limit
 /// states so, and on the host each lane of a larger system in contiguous
 /// slices (`advance_segment`).
-template <class System, class Method, class T, class Placement, class ExecSpace, class Log>
+template <class System, class Method, class T, class Placement, class ExecSpace, class Log,
+          class Isa>
 template <class Mem, class L>
 KOKKOS_FORCEINLINE_FUNCTION void
-IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::take_full_fixed_steps(
+IntegrationKernel<System, Method, T, Placement, ExecSpace, Log, Isa>::take_full_fixed_steps(
     const Env& e, const Mem& mem, L& l, std::int64_t sys, double target) {
   if (!active(l, target)) return;
   double t = l.clock[0];
@@ -93,10 +94,11 @@ IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::take_full_fixed
 /// step), attempts that could reach max_steps, and a step that would
 /// stagnate. So the method's stages are compiled here once, unchecked.
 /// Returns whether every lane is done with the segment.
-template <class System, class Method, class T, class Placement, class ExecSpace, class Log>
+template <class System, class Method, class T, class Placement, class ExecSpace, class Log,
+          class Isa>
 template <SliceLayoutKnown Known>
 KOBIE_HOST_NOINLINE bool
-IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::advance_uniform_fixed(
+IntegrationKernel<System, Method, T, Placement, ExecSpace, Log, Isa>::advance_uniform_fixed(
     char* shared, std::int64_t first, int count, double target) const {
   constexpr int max_lanes = max_host_lanes;
   const Env e = env();
@@ -308,9 +310,10 @@ IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::advance_uniform
 /// every lane's books. Leaves in at_* what `settle` reads, as the per-lane
 /// attempt loop does, and the same bits (tested). Returns how many lanes
 /// are still short of `target`.
-template <class System, class Method, class T, class Placement, class ExecSpace, class Log>
+template <class System, class Method, class T, class Placement, class ExecSpace, class Log,
+          class Isa>
 KOBIE_HOST_NOINLINE int
-IntegrationKernel<System, Method, T, Placement, ExecSpace, Log>::attempt_packs(
+IntegrationKernel<System, Method, T, Placement, ExecSpace, Log, Isa>::attempt_packs(
     char* shared, std::int64_t first, int count, double target, double* at_t, double* at_h,
     double* at_err_sq, int* at_flags) const {
   constexpr int max_lanes = max_host_lanes;
