@@ -150,7 +150,7 @@ sanitize() {
     -DKOBIE_CLI_ALGORITHMS="rk4;dormand-prince-54" \
     -DKOBIE_TEST_ONLY="$(IFS=';'; echo "${sanitized_tests[*]}")" "${host_kokkos[@]}" >/dev/null || return 1
   cmake --build build/sanitize -j "$jobs" --target kobie_tests_serial kobie_tests_openmp \
-    kobie_cli_decay || return 1
+    kobie_cli_decay kobie_launch_counter || return 1
   python3 scripts/slowest-objects.py build/sanitize 5 || return 1
   # halt_on_error: the first report fails its test; leaks are reports too.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
@@ -158,7 +158,7 @@ sanitize() {
     ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -L "^(serial|openmp|cli-decay)$"
 }
 sanitized_tests=(test_buffer_allocator test_buffer_registry test_buffer_registry_property
-  test_settings test_smoke test_explicit_integration)
+  test_settings test_smoke test_bad_inputs test_explicit_integration)
 
 # Kernels that must stay in registers (0 bytes stack frame, 0 spill stores):
 # the registry's probe, the all-local Lorenz RK4 and Dormand-Prince

@@ -156,6 +156,15 @@ struct DriverSet {
     auto hm = Kokkos::create_mirror_view(second);
     for (int d = 0; d < n_drivers; ++d) {
       const auto m = Impl::spline_second_derivatives(s.values[d], s.dt, s.ends);
+      // Finite samples and dt can still give an infinite spline (dt near
+      // 1e-310, or samples near 1e308: the differences over dt^2 overflow).
+      for (int i = 0; i < n_samples; ++i)
+        if (!std::isfinite(m[i]))
+          throw std::invalid_argument(
+              "kobie: setting 'drivers' row " + std::to_string(d) + " with 'driver dt' " +
+              num(s.dt) + " gives a spline whose second derivative at sample " + std::to_string(i) +
+              " is not finite; allowed: samples and a dt whose spline is " +
+              "finite (rescale the samples or the time unit)");
       for (int i = 0; i < n_samples; ++i) {
         hv(d, i) = s.values[d][i];
         hm(d, i) = m[i];
