@@ -1,3 +1,4 @@
+#include <kobie/api/settings.hpp>
 #include <kobie/registry/buffer_registry.hpp>
 
 #include <algorithm>
@@ -482,9 +483,9 @@ std::int64_t BufferLayout::shared_bytes_per_team(int lanes) const {
   // (m_shared_bytes <= max_region_bytes, 2^48, but lanes may be any int)
   if (lanes >
       (std::numeric_limits<std::int64_t>::max() - Impl::scratch_base_alignment) / m_shared_bytes)
-    throw std::length_error("kobie: " + std::to_string(lanes) + " lanes of " +
+    throw std::length_error("kobie: the shared buffers of " + std::to_string(lanes) + " lanes, " +
                             std::to_string(m_shared_bytes) +
-                            " shared bytes each exceed any team scratch size");
+                            " bytes each, exceed any team scratch size");
   return std::int64_t(lanes) * m_shared_bytes + Impl::scratch_base_alignment;
 }
 
@@ -522,10 +523,17 @@ std::string BufferLayout::report() const {
 
 LaunchPlan plan_launch(const BufferLayout& layout, const LaunchLimits& limits,
                        SharedSliceLayout shared_layout) {
+  // (bounded by the lanes_per_team setting's bound: a team of more lanes
+  // is no launch, and its scratch bytes could overflow)
   if (limits.preferred_lanes < 1 || limits.min_lanes < 1 ||
-      limits.min_lanes > limits.preferred_lanes || limits.level1_lanes < 0)
+      limits.min_lanes > limits.preferred_lanes || limits.preferred_lanes > max_lanes_per_team ||
+      limits.level1_lanes < 0 || limits.level1_lanes > max_lanes_per_team)
     throw std::invalid_argument(
-        "kobie: launch limits need 1 <= min_lanes <= preferred_lanes and level1_lanes >= 0");
+        "kobie: launch limits have min_lanes " + std::to_string(limits.min_lanes) +
+        ", preferred_lanes " + std::to_string(limits.preferred_lanes) + " and level1_lanes " +
+        std::to_string(limits.level1_lanes) +
+        "; allowed: 1 <= min_lanes <= preferred_lanes <= " + std::to_string(max_lanes_per_team) +
+        " and 0 <= level1_lanes <= " + std::to_string(max_lanes_per_team));
   if (limits.lanes_per_thread < 0)
     throw std::invalid_argument("kobie: launch limit lanes_per_thread has value " +
                                 std::to_string(limits.lanes_per_thread) +

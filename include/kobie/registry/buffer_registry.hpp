@@ -216,7 +216,8 @@ struct LaunchPlan {
 /// Chooses lanes per team so that the layout's shared region fits level 0,
 /// halving from the preferred count down to the minimum; then spills it to
 /// level 1 at `level1_lanes` (or the preferred count); then throws
-/// std::length_error naming the largest shared buffers.
+/// std::length_error naming the largest shared buffers. Lane counts above
+/// max_lanes_per_team (kobie/api/settings.hpp) are refused.
 LaunchPlan plan_launch(const BufferLayout& layout, const LaunchLimits& limits,
                        SharedSliceLayout shared_layout = SharedSliceLayout::interleaved);
 
