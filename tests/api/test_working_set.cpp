@@ -38,16 +38,22 @@ TEST(TEST_CATEGORY, working_set_sizes_every_array_from_one_declaration) {
   EXPECT_THROW(ws.add("negative", -1), std::logic_error);
 }
 
-kobie::Results<double, Memory> lorenz(std::int64_t systems, const kobie::EndState<double>* from) {
-  using System = kobie::systems::Lorenz;
-  std::vector<double> rho;
-  for (std::int64_t i = 0; i < systems; ++i) rho.push_back(1.0 + 27.0 * double(i) / systems);
+/// Fixed RK4 steps of 1e-3 over 0.2 time units, saved every 0.1.
+kobie::IntegrationSettings fixed_rk4() {
   kobie::IntegrationSettings s;
   s.algorithm = "rk4";
   s.controller = "fixed";
   s.dt = 1e-3;
   s.duration = 0.2;
   s.save_interval = 0.1;
+  return s;
+}
+
+kobie::Results<double, Memory> lorenz(std::int64_t systems, const kobie::EndState<double>* from) {
+  using System = kobie::systems::Lorenz;
+  std::vector<double> rho;
+  for (std::int64_t i = 0; i < systems; ++i) rho.push_back(1.0 + 27.0 * double(i) / systems);
+  const kobie::IntegrationSettings s = fixed_rk4();
   return kobie::solve<double, std::tuple<kobie::tableaus::ClassicalRK4>>(
       Exec(), System{}, kobie::Batch::grid<System>({{"rho", rho}}), s, {}, from);
 }
@@ -137,12 +143,7 @@ TEST(TEST_CATEGORY, an_end_state_holds_every_persistent_flagged_buffer_by_path) 
 TEST(TEST_CATEGORY, memory_is_planned_before_it_is_taken) {
   using System = kobie::systems::Lorenz;
   using Rk4 = std::tuple<kobie::tableaus::ClassicalRK4>;
-  kobie::IntegrationSettings s;
-  s.algorithm = "rk4";
-  s.controller = "fixed";
-  s.dt = 1e-3;
-  s.duration = 0.2;
-  s.save_interval = 0.1;
+  const kobie::IntegrationSettings s = fixed_rk4();
   auto refused = [](const auto& call, const std::vector<std::string>& parts) {
     try {
       call();
